@@ -1,0 +1,40 @@
+// Errors as values at module borders.
+//
+// Every fallible call that crosses a module border returns Result<T>: either a value or an
+// Error with a stable, machine-readable code (what scripts and receipt systems match on) and a
+// human message. Exceptions stay inside a module.
+#pragma once
+
+#include <boost/system/result.hpp>
+
+#include <stdexcept>
+#include <string>
+#include <utility>
+
+namespace madoguchi {
+
+struct Error {
+  std::string code;     // stable, dotted: "insurer_number.check_digit"
+  std::string message;  // English, for logs and developers; never contains personal data
+
+  friend bool operator==(const Error&, const Error&) = default;
+};
+
+// Thrown only by Result<T>::value() on an error: a programming mistake, not a control path.
+class BadResultAccess : public std::runtime_error {
+ public:
+  explicit BadResultAccess(const Error& e) : std::runtime_error(e.code + ": " + e.message) {}
+};
+
+[[noreturn]] inline void throw_exception_from_error(const Error& e, const boost::source_location&) {
+  throw BadResultAccess(e);
+}
+
+template <class T>
+using Result = boost::system::result<T, Error>;
+
+inline Error make_error(std::string code, std::string message) {
+  return Error{std::move(code), std::move(message)};
+}
+
+}  // namespace madoguchi
