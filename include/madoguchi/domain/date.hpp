@@ -26,8 +26,8 @@ class Date {
   unsigned month() const { return static_cast<unsigned>(ymd_.month()); }
   unsigned day() const { return static_cast<unsigned>(ymd_.day()); }
 
-  std::string iso() const;      // 2025-01-01
-  std::string compact() const;  // 20250101
+  std::string iso() const;           // 2025-01-01
+  std::string compact() const;       // 20250101
   std::string japanese_era() const;  // 令和7年1月1日
 
   Date add_days(int days) const;

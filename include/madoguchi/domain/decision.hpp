@@ -13,32 +13,32 @@ namespace madoguchi {
 
 // Stable reason codes: receipt systems match on their string form; never renumber or rename.
 enum class ReasonCode {
-  QualificationConfirmed,        // 資格を確認
-  QualificationLost,             // 資格喪失
-  NewerQualificationExists,      // 新しい資格あり
-  QualificationNotFound,         // 該当資格なし
-  SeveralQualificationsMatch,    // 複数該当
-  GatewayUnavailable,            // オンライン資格確認に接続できない
-  UnconfirmedPendingRecheck,     // 書類で受付・後で再確認
-  DocumentRequiresCard,          // 資格情報/お知らせのみでは受診不可
-  EscortDocumentAccepted,        // 引率者による提示
-  CertificateValid,              // 資格確認書 有効期間内
-  CertificateExpired,            // 資格確認書 有効期限切れ
-  CertificateNotYetValid,        // 資格確認書 発効前
-  LegacyCardExpired,             // 健康保険証 2025-12-01 で失効
-  LegacyCardTransitional,        // 経過措置 (〜2026-03-31)
-  CoPayRatioExpiryPassed,        // 負担割合の有効期限経過 — 要オンライン確認
-  CardCertificateRenewalDue,     // 電子証明書 更新時期 (3か月前から)
-  CardCertificateGracePeriod,    // 電子証明書 期限切れ後3か月以内
-  CardCertificateExpired,        // 電子証明書 失効 (3か月超)
-  CardPinLastTry,                // 暗証番号 残り1回 — 送信しない
-  CardLocked,                    // 暗証番号ロック
-  CardWrongPin,                  // 暗証番号誤り
-  CardReaderFault,               // カードリーダー障害
-  CardNotPresent,                // カードなし
-  NotMyNumberCard,               // マイナンバーカードではない
-  DocumentUnreadable,            // 書類を読み取れない
-  DocumentInvalid,               // 書類の記載に誤り
+  QualificationConfirmed,      // 資格を確認
+  QualificationLost,           // 資格喪失
+  NewerQualificationExists,    // 新しい資格あり
+  QualificationNotFound,       // 該当資格なし
+  SeveralQualificationsMatch,  // 複数該当
+  GatewayUnavailable,          // オンライン資格確認に接続できない
+  UnconfirmedPendingRecheck,   // 書類で受付・後で再確認
+  DocumentRequiresCard,        // 資格情報/お知らせのみでは受診不可
+  EscortDocumentAccepted,      // 引率者による提示
+  CertificateValid,            // 資格確認書 有効期間内
+  CertificateExpired,          // 資格確認書 有効期限切れ
+  CertificateNotYetValid,      // 資格確認書 発効前
+  LegacyCardExpired,           // 健康保険証 2025-12-01 で失効
+  LegacyCardTransitional,      // 経過措置 (〜2026-03-31)
+  CoPayRatioExpiryPassed,      // 負担割合の有効期限経過 — 要オンライン確認
+  CardCertificateRenewalDue,   // 電子証明書 更新時期 (3か月前から)
+  CardCertificateGracePeriod,  // 電子証明書 期限切れ後3か月以内
+  CardCertificateExpired,      // 電子証明書 失効 (3か月超)
+  CardPinLastTry,              // 暗証番号 残り1回 — 送信しない
+  CardLocked,                  // 暗証番号ロック
+  CardWrongPin,                // 暗証番号誤り
+  CardReaderFault,             // カードリーダー障害
+  CardNotPresent,              // カードなし
+  NotMyNumberCard,             // マイナンバーカードではない
+  DocumentUnreadable,          // 書類を読み取れない
+  DocumentInvalid,             // 書類の記載に誤り
 };
 
 struct ReasonText {

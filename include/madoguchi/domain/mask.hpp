@@ -10,7 +10,7 @@ namespace madoguchi::mask {
 std::string keep_prefix(std::string_view utf8, std::size_t keep);
 // Every character starred; the length is kept so operators can tell a field was present.
 std::string all(std::string_view utf8);
-// Names: first character then stars: "デジタル 花子" -> "デ******".
+// Names: the first character and a fixed "***": "デジタル 花子" -> "デ***".
 std::string name(std::string_view utf8);
 // Birth dates: the year only survives: "1980-04-01" -> "1980-**-**".
 std::string birth_date(std::string_view iso);

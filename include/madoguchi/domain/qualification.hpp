@@ -22,11 +22,11 @@ struct InsuranceIdentity {
 
 // QualificationValidity of the online-check gateway (DESIGN §6).
 enum class QualificationValidity {
-  Valid = 1,             // 有効
-  Invalid = 2,           // 無効 (資格喪失)
-  NewerExists = 3,       // 無効 — newer qualification exists
-  NotFound = 4,          // 該当資格なし
-  SeveralMatch = 5,      // 複数該当
+  Valid = 1,         // 有効
+  Invalid = 2,       // 無効 (資格喪失)
+  NewerExists = 3,   // 無効 — newer qualification exists
+  NotFound = 4,      // 該当資格なし
+  SeveralMatch = 5,  // 複数該当
 };
 std::string_view to_string(QualificationValidity v);
 
@@ -36,12 +36,12 @@ struct Qualification {
   std::string insurer_name;
   std::optional<Relationship> relationship;
   std::optional<CoPayRatio> copay;
-  std::optional<Date> copay_valid_until;  // 70+ and 後期高齢者: the ratio may change after it
-  std::optional<Date> qualification_date;     // 資格取得年月日
+  std::optional<Date> copay_valid_until;   // 70+ and 後期高齢者: the ratio may change after it
+  std::optional<Date> qualification_date;  // 資格取得年月日
   std::optional<Date> disqualification_date;  // 資格喪失年月日
   std::optional<Date> card_valid_until;       // 有効期限 of a certificate, where one exists
-  std::string name;       // 氏名: sensitive, never logged unmasked
-  std::string name_kana;  // フリガナ
+  std::string name;                           // 氏名: sensitive, never logged unmasked
+  std::string name_kana;                      // フリガナ
   std::optional<Date> birth_date;
 };
 
