@@ -3,7 +3,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <stdexcept>
 
 namespace madoguchi_test {
@@ -27,18 +26,19 @@ std::string as_postgres(const std::string& cmd) {
 }  // namespace
 
 TempPostgres::TempPostgres() {
-  static std::atomic<int> counter{0};
-  root_ = binary_dir() / "test-var" /
-          ("pg-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
-  std::filesystem::remove_all(root_);
+  // Under /tmp, not the build tree: the postgres user must reach it, and a clone under a
+  // private home directory (mode 700) would not be reachable.
+  char tmpl[] = "/tmp/madoguchi-pg-XXXXXX";
+  if (!::mkdtemp(tmpl)) throw std::runtime_error("TempPostgres: mkdtemp failed");
+  root_ = tmpl;
   data_ = root_ / "data";
   sock_ = root_ / "sock";
   const std::string owner = ::geteuid() == 0 ? "-o postgres -g postgres " : "";
-  auto r = run_command("install -d " + owner + "-m 700 " + quote(root_) + " " + quote(data_) + " " +
-                       quote(sock_));
+  const std::string chown =
+      ::geteuid() == 0 ? "chown postgres:postgres " + quote(root_) + " && " : "";
+  auto r = run_command(chown + "chmod 755 " + quote(root_) + " && install -d " + owner + "-m 700 " +
+                       quote(data_) + " " + quote(sock_));
   if (r.exit_code != 0) throw std::runtime_error("TempPostgres: mkdir failed: " + r.output);
-  // The postgres user must be able to reach the directory through the build tree.
-  run_command("chmod o+x " + quote(root_.parent_path()) + " " + quote(binary_dir()));
   r = run_command(as_postgres(kPgBin + "/initdb -D " + quote(data_) +
                               " -U postgres -A trust -E UTF8 --locale=C.UTF-8 --no-sync"));
   if (r.exit_code != 0) throw std::runtime_error("TempPostgres: initdb failed: " + r.output);
