@@ -1,0 +1,565 @@
+// XmlMsg reading and writing with pugixml; Shift_JIS through glibc iconv.
+#include <madoguchi/gateway/messages.hpp>
+
+#include "names.hpp"
+
+#include <madoguchi/domain/text.hpp>
+
+#include <openssl/evp.h>
+#include <pugixml.hpp>
+
+#include <cerrno>
+#include <charconv>
+#include <iconv.h>
+#include <sstream>
+#include <stdexcept>
+
+namespace madoguchi::gateway {
+namespace n = names;
+namespace {
+
+// Thrown inside this file only; the readers turn it into a Result.
+struct ProtocolError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+// ---------------------------------------------------------------- encodings
+Result<std::string> convert(std::string_view in, const char* to, const char* from) {
+  iconv_t cd = iconv_open(to, from);
+  if (cd == reinterpret_cast<iconv_t>(-1))
+    return make_error("gateway.encoding", std::string("iconv cannot convert ") + from + " to " + to);
+  std::string out;
+  out.resize(in.size() * 2 + 16);
+  char* src = const_cast<char*>(in.data());
+  size_t src_left = in.size();
+  size_t done = 0;
+  while (true) {
+    char* dst = out.data() + done;
+    size_t dst_left = out.size() - done;
+    size_t rc = iconv(cd, src_left ? &src : nullptr, &src_left, &dst, &dst_left);
+    done = out.size() - dst_left;
+    if (rc != static_cast<size_t>(-1) && src_left == 0) {
+      // Flush the shift state (none for these encodings, but it costs nothing).
+      dst = out.data() + done;
+      dst_left = out.size() - done;
+      iconv(cd, nullptr, nullptr, &dst, &dst_left);
+      done = out.size() - dst_left;
+      break;
+    }
+    if (rc == static_cast<size_t>(-1) && errno == E2BIG) {
+      out.resize(out.size() * 2);
+      continue;
+    }
+    iconv_close(cd);
+    return make_error("gateway.encoding", std::string("bytes not valid ") + from +
+                                              " or not representable in " + to + " at offset " +
+                                              std::to_string(in.size() - src_left));
+  }
+  iconv_close(cd);
+  out.resize(done);
+  return Result<std::string>(boost::system::in_place_value, std::move(out));
+}
+
+// ---------------------------------------------------------------- writing helpers
+void put(pugi::xml_node parent, const char* name, const std::string& value) {
+  if (!value.empty()) parent.append_child(name).text().set(value.c_str());
+}
+template <class E>
+void put_enum(pugi::xml_node parent, const char* name, const std::optional<E>& value) {
+  if (value) parent.append_child(name).text().set(static_cast<int>(*value));
+}
+
+void write_header(pugi::xml_node root, const MessageHeader& h) {
+  auto x = root.append_child(n::kMessageHeader);
+  put(x, n::kProcessExecutionTime, h.process_execution_time);
+  put(x, n::kQualificationConfirmationDate, h.qualification_confirmation_date);
+  put(x, n::kMedicalInstitutionCode, h.medical_institution_code);
+  put(x, n::kArbitraryFileIdentifier, h.arbitrary_file_identifier);
+  put_enum(x, n::kReferenceClassification, h.reference_classification);
+  put_enum(x, n::kSegmentOfResult, h.segment_of_result);
+  put(x, n::kErrorCode, h.error_code);
+  put(x, n::kErrorMessage, h.error_message);
+  x.append_child(n::kCharacterCodeIdentifier).text().set(static_cast<int>(h.character_code));
+}
+
+void write_search_info(pugi::xml_node parent, const SearchInfo& s) {
+  auto x = parent.append_child(n::kQualificationConfirmSearchInfo);
+  put(x, n::kInsurerNumber, s.insurer_number);
+  put(x, n::kInsuredCardSymbol, s.insured_card_symbol);
+  put(x, n::kInsuredIdentificationNumber, s.insured_identification_number);
+  put(x, n::kInsuredBranchNumber, s.insured_branch_number);
+  put(x, n::kBirthdate, s.birthdate);
+  x.append_child(n::kLimitApplicationCertificateRelatedConsFlg)
+      .text()
+      .set(s.limit_application_certificate ? "1" : "0");
+}
+
+void write_record(pugi::xml_node parent, const QualificationRecord& r) {
+  auto x = parent.append_child(n::kResultOfQualificationConfirmation);
+  put(x, n::kInsuredCardClassification, r.insured_card_classification);
+  put(x, n::kInsurerNumber, r.insurer_number);
+  put(x, n::kInsuredCardSymbol, r.insured_card_symbol);
+  put(x, n::kInsuredIdentificationNumber, r.insured_identification_number);
+  put(x, n::kInsuredBranchNumber, r.insured_branch_number);
+  put(x, n::kPersonalFamilyClassification, r.personal_family_classification);
+  put(x, n::kInsuredName, r.insured_name);
+  put(x, n::kName, r.name);
+  put(x, n::kNameKana, r.name_kana);
+  put(x, n::kSex1, r.sex);
+  put(x, n::kBirthdate, r.birthdate);
+  put(x, n::kAddress, r.address);
+  put(x, n::kPostNumber, r.post_number);
+  put(x, n::kQualificationDate, r.qualification_date);
+  put(x, n::kDisqualificationDate, r.disqualification_date);
+  put(x, n::kInsuredCertificateIssuanceDate, r.insured_certificate_issuance_date);
+  put(x, n::kInsuredCardValidDate, r.insured_card_valid_date);
+  put(x, n::kInsuredCardExpirationDate, r.insured_card_expiration_date);
+  put(x, n::kInsuredPartialContributionRatio, r.insured_partial_contribution_ratio);
+  put(x, n::kPreschoolClassification, r.preschool_classification);
+  put(x, n::kReasonOfLoss, r.reason_of_loss);
+  put(x, n::kInsurerName, r.insurer_name);
+  if (r.elderly) {
+    auto e = x.append_child(n::kElderlyRecipientCertificateInfo);
+    put(e, n::kElderlyRecipientCertificateDate, r.elderly->date);
+    put(e, n::kElderlyRecipientValidStartDate, r.elderly->valid_start_date);
+    put(e, n::kElderlyRecipientValidEndDate, r.elderly->valid_end_date);
+    put(e, n::kElderlyRecipientContributionRatio, r.elderly->contribution_ratio);
+  }
+  if (r.limit) {
+    auto l = x.append_child(n::kLimitApplicationCertificateRelatedInfo);
+    put(l, n::kLimitApplicationCertificateClassification, r.limit->classification);
+    put(l, n::kLimitApplicationCertificateDate, r.limit->date);
+    put(l, n::kLimitApplicationCertificateValidStartDate, r.limit->valid_start_date);
+    put(l, n::kLimitApplicationCertificateValidEndDate, r.limit->valid_end_date);
+  }
+  put(x, n::kReferenceNumber, r.reference_number);
+}
+
+void write_answer(pugi::xml_node parent, const QualificationAnswer& a) {
+  put_enum(parent, n::kQualificationValidity, a.validity);
+  if (a.search_info) write_search_info(parent, *a.search_info);
+  put_enum(parent, n::kCardVerification, a.card_verification);
+  if (!a.results.empty()) {
+    auto list = parent.append_child(n::kResultList);
+    for (const auto& r : a.results) write_record(list, r);
+  }
+}
+
+std::string finish(pugi::xml_document& doc, CharacterCode code) {
+  auto decl = doc.prepend_child(pugi::node_declaration);
+  decl.append_attribute("version") = "1.0";
+  decl.append_attribute("encoding") = code == CharacterCode::ShiftJis ? "Shift_JIS" : "UTF-8";
+  std::ostringstream out;
+  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
+  std::string utf8 = out.str();
+  if (code == CharacterCode::Utf8) return utf8;
+  // Strict Shift_JIS when the text fits; otherwise (髙, ①, ～ …) Windows-31J, declared as such
+  // so that a conforming XML reader decodes it right.
+  if (auto strict = convert(utf8, "SHIFT_JIS", "UTF-8")) return *strict;
+  constexpr std::string_view declared = "encoding=\"Shift_JIS\"";
+  auto at = utf8.find(declared);
+  if (at != std::string::npos) utf8.replace(at, declared.size(), "encoding=\"Windows-31J\"");
+  auto sjis = utf8_to_shift_jis(utf8);
+  // A character with no Windows-31J form cannot be sent in this encoding: a caller's bug.
+  if (!sjis) throw std::invalid_argument(sjis.error().message);
+  return *sjis;
+}
+
+// ---------------------------------------------------------------- reading helpers
+std::string get(pugi::xml_node parent, const char* name) {
+  return parent.child(name).text().as_string();
+}
+
+template <class E>
+std::optional<E> get_enum(pugi::xml_node parent, const char* name,
+                          std::initializer_list<int> allowed) {
+  auto x = parent.child(name);
+  if (!x) return std::nullopt;
+  std::string v = x.text().as_string();
+  int value = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec != std::errc() || p != v.data() + v.size())
+    throw ProtocolError(std::string(name) + " is not a number");
+  for (int a : allowed)
+    if (a == value) return static_cast<E>(value);
+  throw ProtocolError(std::string(name) + " has an unknown value " + v);
+}
+
+void require_digits(const std::string& value, const char* name, std::size_t len) {
+  if (value.empty()) return;
+  if ((len && value.size() != len) || !text::all_digits(value))
+    throw ProtocolError(std::string(name) + " must be " + std::to_string(len) + " digits");
+}
+
+MessageHeader read_header(pugi::xml_node root) {
+  auto x = root.child(n::kMessageHeader);
+  if (!x) throw ProtocolError("XmlMsg has no MessageHeader");
+  MessageHeader h;
+  h.process_execution_time = get(x, n::kProcessExecutionTime);
+  require_digits(h.process_execution_time, n::kProcessExecutionTime, 14);
+  h.qualification_confirmation_date = get(x, n::kQualificationConfirmationDate);
+  require_digits(h.qualification_confirmation_date, n::kQualificationConfirmationDate, 8);
+  h.medical_institution_code = get(x, n::kMedicalInstitutionCode);
+  require_digits(h.medical_institution_code, n::kMedicalInstitutionCode, 10);
+  h.arbitrary_file_identifier = get(x, n::kArbitraryFileIdentifier);
+  h.reference_classification =
+      get_enum<ReferenceClassification>(x, n::kReferenceClassification, {1, 2});
+  h.segment_of_result = get_enum<SegmentOfResult>(x, n::kSegmentOfResult, {1, 2, 9});
+  h.error_code = get(x, n::kErrorCode);
+  h.error_message = get(x, n::kErrorMessage);
+  h.character_code = get_enum<CharacterCode>(x, n::kCharacterCodeIdentifier, {0, 1})
+                         .value_or(CharacterCode::Utf8);
+  return h;
+}
+
+SearchInfo read_search_info(pugi::xml_node x) {
+  SearchInfo s;
+  s.insurer_number = get(x, n::kInsurerNumber);
+  s.insured_card_symbol = get(x, n::kInsuredCardSymbol);
+  s.insured_identification_number = get(x, n::kInsuredIdentificationNumber);
+  s.insured_branch_number = get(x, n::kInsuredBranchNumber);
+  s.birthdate = get(x, n::kBirthdate);
+  require_digits(s.birthdate, n::kBirthdate, 8);
+  auto flag = get(x, n::kLimitApplicationCertificateRelatedConsFlg);
+  if (!flag.empty() && flag != "0" && flag != "1")
+    throw ProtocolError("LimitApplicationCertificateRelatedConsFlg must be 0 or 1");
+  s.limit_application_certificate = flag == "1";
+  if (s.insurer_number.empty()) throw ProtocolError("search info has no InsurerNumber");
+  return s;
+}
+
+std::string read_base64(pugi::xml_node parent, const char* name) {
+  auto decoded = base64_decode(get(parent, name));
+  if (!decoded) throw ProtocolError(std::string(name) + " is not base64");
+  return *decoded;
+}
+
+QualificationRecord read_record(pugi::xml_node x) {
+  QualificationRecord r;
+  r.insured_card_classification = get(x, n::kInsuredCardClassification);
+  r.insurer_number = get(x, n::kInsurerNumber);
+  r.insured_card_symbol = get(x, n::kInsuredCardSymbol);
+  r.insured_identification_number = get(x, n::kInsuredIdentificationNumber);
+  r.insured_branch_number = get(x, n::kInsuredBranchNumber);
+  r.personal_family_classification = get(x, n::kPersonalFamilyClassification);
+  if (!r.personal_family_classification.empty() && r.personal_family_classification != "1" &&
+      r.personal_family_classification != "2")
+    throw ProtocolError("PersonalFamilyClassification must be 1 or 2");
+  r.insured_name = get(x, n::kInsuredName);
+  r.name = get(x, n::kName);
+  r.name_kana = get(x, n::kNameKana);
+  r.sex = get(x, n::kSex1);
+  r.birthdate = get(x, n::kBirthdate);
+  r.address = get(x, n::kAddress);
+  r.post_number = get(x, n::kPostNumber);
+  r.qualification_date = get(x, n::kQualificationDate);
+  r.disqualification_date = get(x, n::kDisqualificationDate);
+  r.insured_certificate_issuance_date = get(x, n::kInsuredCertificateIssuanceDate);
+  r.insured_card_valid_date = get(x, n::kInsuredCardValidDate);
+  r.insured_card_expiration_date = get(x, n::kInsuredCardExpirationDate);
+  r.insured_partial_contribution_ratio = get(x, n::kInsuredPartialContributionRatio);
+  require_digits(r.insured_partial_contribution_ratio, n::kInsuredPartialContributionRatio, 3);
+  r.preschool_classification = get(x, n::kPreschoolClassification);
+  r.reason_of_loss = get(x, n::kReasonOfLoss);
+  r.insurer_name = get(x, n::kInsurerName);
+  for (const char* d : {n::kBirthdate, n::kQualificationDate, n::kDisqualificationDate,
+                        n::kInsuredCertificateIssuanceDate, n::kInsuredCardValidDate,
+                        n::kInsuredCardExpirationDate})
+    require_digits(get(x, d), d, 8);
+  if (auto e = x.child(n::kElderlyRecipientCertificateInfo)) {
+    r.elderly = ElderlyRecipientCertificateInfo{
+        get(e, n::kElderlyRecipientCertificateDate), get(e, n::kElderlyRecipientValidStartDate),
+        get(e, n::kElderlyRecipientValidEndDate), get(e, n::kElderlyRecipientContributionRatio)};
+  }
+  if (auto l = x.child(n::kLimitApplicationCertificateRelatedInfo)) {
+    r.limit = LimitApplicationCertificateInfo{
+        get(l, n::kLimitApplicationCertificateClassification),
+        get(l, n::kLimitApplicationCertificateDate),
+        get(l, n::kLimitApplicationCertificateValidStartDate),
+        get(l, n::kLimitApplicationCertificateValidEndDate)};
+  }
+  r.reference_number = get(x, n::kReferenceNumber);
+  return r;
+}
+
+QualificationAnswer read_answer(pugi::xml_node x) {
+  QualificationAnswer a;
+  a.validity = get_enum<QualificationValidity>(x, n::kQualificationValidity, {1, 2, 3, 4, 5});
+  if (auto s = x.child(n::kQualificationConfirmSearchInfo)) a.search_info = read_search_info(s);
+  a.card_verification = get_enum<CardVerification>(x, n::kCardVerification, {1, 2});
+  for (auto r : x.child(n::kResultList).children(n::kResultOfQualificationConfirmation))
+    a.results.push_back(read_record(r));
+  return a;
+}
+
+// Decodes the bytes named by the XML declaration into a pugixml document rooted at XmlMsg.
+Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
+  std::string_view head = bytes.substr(0, std::min<std::size_t>(bytes.size(), 200));
+  std::string decl(head.substr(0, head.find("?>") == std::string_view::npos ? 0 : head.find("?>")));
+  for (auto& c : decl) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  std::string utf8;
+  bool strict = decl.find("shift_jis") != std::string::npos ||
+                decl.find("shift-jis") != std::string::npos || decl.find("sjis") != std::string::npos;
+  bool cp932 = decl.find("windows-31j") != std::string::npos ||
+               decl.find("cp932") != std::string::npos;
+  if (strict || cp932) {
+    // Many senders that declare Shift_JIS write Windows-31J: fall back to it.
+    auto converted = strict ? convert(bytes, "UTF-8", "SHIFT_JIS") : shift_jis_to_utf8(bytes);
+    if (!converted && strict) converted = shift_jis_to_utf8(bytes);
+    if (!converted) return make_error("gateway.protocol", converted.error().message);
+    utf8 = std::move(*converted);
+  } else {
+    utf8.assign(bytes);
+    // pugixml would pass invalid UTF-8 through; the domain expects valid text.
+    if (!convert(utf8, "UTF-8", "UTF-8"))
+      return make_error("gateway.protocol", "message is not valid UTF-8");
+  }
+  auto parsed = doc.load_buffer(utf8.data(), utf8.size(), pugi::parse_default, pugi::encoding_utf8);
+  if (!parsed)
+    return make_error("gateway.protocol", std::string("malformed XML: ") + parsed.description() +
+                                              " at offset " + std::to_string(parsed.offset));
+  auto root = doc.document_element();
+  if (std::string_view(root.name()) != n::kXmlMsg)
+    return make_error("gateway.protocol",
+                      std::string("root element is <") + root.name() + ">, not <XmlMsg>");
+  return root;
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------- public
+Result<std::string> utf8_to_shift_jis(std::string_view utf8) {
+  return convert(utf8, "CP932", "UTF-8");
+}
+Result<std::string> shift_jis_to_utf8(std::string_view sjis) {
+  return convert(sjis, "UTF-8", "CP932");
+}
+
+std::string base64_encode(std::string_view bytes) {
+  std::string out(4 * ((bytes.size() + 2) / 3), '\0');
+  int len = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(bytes.data()),
+                            static_cast<int>(bytes.size()));
+  out.resize(static_cast<std::size_t>(len));
+  return out;
+}
+
+Result<std::string> base64_decode(std::string_view text) {
+  std::string clean;
+  for (char c : text)
+    if (!std::isspace(static_cast<unsigned char>(c))) clean.push_back(c);
+  if (clean.size() % 4 != 0) return make_error("gateway.base64", "length not a multiple of 4");
+  std::string out(clean.size() / 4 * 3, '\0');
+  int len = EVP_DecodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                            reinterpret_cast<const unsigned char*>(clean.data()),
+                            static_cast<int>(clean.size()));
+  if (len < 0) return make_error("gateway.base64", "invalid base64");
+  std::size_t pad = 0;
+  if (!clean.empty() && clean.back() == '=') ++pad;
+  if (clean.size() > 1 && clean[clean.size() - 2] == '=') ++pad;
+  out.resize(static_cast<std::size_t>(len) - pad);
+  return Result<std::string>(boost::system::in_place_value, std::move(out));
+}
+
+std::string write(const Request& m) {
+  pugi::xml_document doc;
+  auto root = doc.append_child(n::kXmlMsg);
+  write_header(root, m.header);
+  auto body = root.append_child(n::kMessageBody);
+  std::visit(
+      [&](const auto& b) {
+        using B = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<B, SearchInfo>) {
+          write_search_info(body, b);
+        } else if constexpr (std::is_same_v<B, CardAuthentication>) {
+          auto x = body.append_child(n::kCardAuthentication);
+          put(x, n::kUserAuthenticationCertificate, base64_encode(b.certificate_der));
+          put(x, n::kChallenge, base64_encode(b.challenge));
+          put(x, n::kSignature, base64_encode(b.signature));
+          x.append_child(n::kVisualConfirmation).text().set(b.visual_confirmation ? "1" : "0");
+        } else if constexpr (std::is_same_v<B, BatchUpload>) {
+          auto x = body.append_child(n::kBulkConfirmRequestList);
+          for (const auto& s : b.items) write_search_info(x, s);
+        } else if constexpr (std::is_same_v<B, BatchDownload>) {
+          put(body, n::kReceptionNumber, b.reception_number);
+        } else {
+          body.append_child(n::kChallengeRequest);
+        }
+      },
+      m.body);
+  return finish(doc, m.header.character_code);
+}
+
+std::string write(const Response& m) {
+  pugi::xml_document doc;
+  auto root = doc.append_child(n::kXmlMsg);
+  write_header(root, m.header);
+  auto body = root.append_child(n::kMessageBody);
+  body.append_child(n::kProcessingResultStatus).text().set(static_cast<int>(m.status));
+  put(body, n::kProcessingResultCode, m.result_code);
+  put(body, n::kProcessingResultMessage, m.result_message);
+  std::visit(
+      [&](const auto& b) {
+        using B = std::decay_t<decltype(b)>;
+        if constexpr (std::is_same_v<B, QualificationAnswer>) {
+          write_answer(body, b);
+        } else if constexpr (std::is_same_v<B, BatchAccepted>) {
+          put(body, n::kReceptionNumber, b.reception_number);
+        } else if constexpr (std::is_same_v<B, BatchResults>) {
+          put(body, n::kReceptionNumber, b.reception_number);
+          auto list = body.append_child(n::kBulkConfirmList);
+          for (const auto& u : b.units) write_answer(list.append_child(n::kBulkConfirmUnit), u);
+        } else {
+          put(body, n::kChallenge, base64_encode(b.challenge));
+          body.append_child(n::kChallengeValidSeconds).text().set(b.valid_seconds);
+        }
+      },
+      m.body);
+  return finish(doc, m.header.character_code);
+}
+
+Result<Request> parse_request(std::string_view bytes) {
+  pugi::xml_document doc;
+  auto root = load(bytes, doc);
+  if (!root) return root.error();
+  try {
+    Request m;
+    m.header = read_header(*root);
+    auto body = root->child(n::kMessageBody);
+    if (!body) throw ProtocolError("XmlMsg has no MessageBody");
+    if (auto s = body.child(n::kQualificationConfirmSearchInfo)) {
+      m.body = read_search_info(s);
+    } else if (auto c = body.child(n::kCardAuthentication)) {
+      CardAuthentication a;
+      a.certificate_der = read_base64(c, n::kUserAuthenticationCertificate);
+      a.challenge = read_base64(c, n::kChallenge);
+      a.signature = read_base64(c, n::kSignature);
+      a.visual_confirmation = get(c, n::kVisualConfirmation) == "1";
+      if (a.certificate_der.empty()) throw ProtocolError("CardAuthentication has no certificate");
+      m.body = std::move(a);
+    } else if (auto l = body.child(n::kBulkConfirmRequestList)) {
+      BatchUpload b;
+      for (auto s : l.children(n::kQualificationConfirmSearchInfo))
+        b.items.push_back(read_search_info(s));
+      m.body = std::move(b);
+    } else if (body.child(n::kReceptionNumber)) {
+      m.body = BatchDownload{get(body, n::kReceptionNumber)};
+    } else if (body.child(n::kChallengeRequest)) {
+      m.body = ChallengeRequest{};
+    } else {
+      throw ProtocolError("MessageBody holds no known request");
+    }
+    return m;
+  } catch (const ProtocolError& e) {
+    return make_error("gateway.protocol", e.what());
+  }
+}
+
+Result<Response> parse_response(std::string_view bytes) {
+  pugi::xml_document doc;
+  auto root = load(bytes, doc);
+  if (!root) return root.error();
+  try {
+    Response m;
+    m.header = read_header(*root);
+    auto body = root->child(n::kMessageBody);
+    if (!body) throw ProtocolError("XmlMsg has no MessageBody");
+    auto status = get_enum<ProcessingResultStatus>(body, n::kProcessingResultStatus, {1, 2});
+    if (!status) throw ProtocolError("answer has no ProcessingResultStatus");
+    m.status = *status;
+    m.result_code = get(body, n::kProcessingResultCode);
+    m.result_message = get(body, n::kProcessingResultMessage);
+    if (body.child(n::kChallenge)) {
+      ChallengeIssued c;
+      c.challenge = read_base64(body, n::kChallenge);
+      c.valid_seconds = body.child(n::kChallengeValidSeconds).text().as_int(60);
+      m.body = std::move(c);
+    } else if (auto list = body.child(n::kBulkConfirmList)) {
+      BatchResults b;
+      b.reception_number = get(body, n::kReceptionNumber);
+      for (auto u : list.children(n::kBulkConfirmUnit)) b.units.push_back(read_answer(u));
+      m.body = std::move(b);
+    } else if (body.child(n::kReceptionNumber)) {
+      m.body = BatchAccepted{get(body, n::kReceptionNumber)};
+    } else {
+      m.body = read_answer(body);
+    }
+    return m;
+  } catch (const ProtocolError& e) {
+    return make_error("gateway.protocol", e.what());
+  }
+}
+
+namespace {
+std::optional<Date> date_or_throw(const std::string& compact, const char* what) {
+  if (compact.empty()) return std::nullopt;
+  auto d = Date::parse_compact(compact);
+  if (!d) throw ProtocolError(std::string(what) + " is not a date");
+  return *d;
+}
+}  // namespace
+
+Result<Qualification> to_qualification(const QualificationRecord& r,
+                                       QualificationValidity validity) {
+  try {
+    Qualification q;
+    q.validity = validity;
+    if (!r.insurer_number.empty()) {
+      auto insurer = InsurerNumber::parse(r.insurer_number);
+      if (!insurer) throw ProtocolError("InsurerNumber: " + insurer.error().message);
+      auto number = InsuredNumber::parse(r.insured_identification_number);
+      if (!number) throw ProtocolError("InsuredIdentificationNumber: " + number.error().message);
+      InsuranceIdentity id{*insurer, std::nullopt, *number, std::nullopt};
+      if (!r.insured_card_symbol.empty()) {
+        auto s = InsuredSymbol::parse(r.insured_card_symbol);
+        if (!s) throw ProtocolError("InsuredCardSymbol: " + s.error().message);
+        id.symbol = *s;
+      }
+      if (!r.insured_branch_number.empty()) {
+        auto b = BranchNumber::parse(r.insured_branch_number);
+        if (!b) throw ProtocolError("InsuredBranchNumber: " + b.error().message);
+        id.branch = *b;
+      }
+      q.identity = std::move(id);
+    }
+    q.insurer_name = r.insurer_name;
+    if (r.personal_family_classification == "1") q.relationship = Relationship::Self;
+    if (r.personal_family_classification == "2") q.relationship = Relationship::Dependent;
+    // The elderly certificate's ratio wins over the card's: it is the one the desk charges.
+    std::string ratio = r.elderly && !r.elderly->contribution_ratio.empty()
+                            ? r.elderly->contribution_ratio
+                            : r.insured_partial_contribution_ratio;
+    if (!ratio.empty()) {
+      auto c = CoPayRatio::parse(ratio);
+      if (!c) throw ProtocolError("contribution ratio: " + c.error().message);
+      q.copay = *c;
+    }
+    if (r.elderly && !r.elderly->valid_end_date.empty())
+      q.copay_valid_until = date_or_throw(r.elderly->valid_end_date, "ElderlyRecipientValidEndDate");
+    else if (r.insurer_number.rfind("39", 0) == 0)  // 法別番号 39: 後期高齢者医療, ratio per card
+      q.copay_valid_until = date_or_throw(r.insured_card_expiration_date, "InsuredCardExpirationDate");
+    q.qualification_date = date_or_throw(r.qualification_date, "QualificationDate");
+    q.disqualification_date = date_or_throw(r.disqualification_date, "DisqualificationDate");
+    q.card_valid_until = date_or_throw(r.insured_card_expiration_date, "InsuredCardExpirationDate");
+    q.name = r.name;
+    q.name_kana = r.name_kana;
+    q.birth_date = date_or_throw(r.birthdate, "Birthdate");
+    return q;
+  } catch (const ProtocolError& e) {
+    return make_error("gateway.protocol", e.what());
+  }
+}
+
+SearchInfo to_search_info(const InsuranceIdentity& id, const std::optional<Date>& birth_date,
+                          bool limit_application_certificate) {
+  SearchInfo s;
+  s.insurer_number = id.insurer.padded8();  // the online interface carries 8
+  if (id.symbol) s.insured_card_symbol = id.symbol->value();
+  s.insured_identification_number = id.number.value();
+  if (id.branch) s.insured_branch_number = id.branch->value();
+  if (birth_date) s.birthdate = birth_date->compact();
+  s.limit_application_certificate = limit_application_certificate;
+  return s;
+}
+
+}  // namespace madoguchi::gateway
