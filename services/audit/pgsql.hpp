@@ -1,0 +1,31 @@
+// Internal: SQL for the audit table (libpqxx 6.4).
+#pragma once
+
+#define PQXX_HAVE_OPTIONAL 1
+#include <pqxx/pqxx>
+
+#include <madoguchi/audit/audit.hpp>
+
+#include <string>
+#include <vector>
+
+namespace madoguchi::audit::detail {
+
+// conninfo with connect_timeout set (keyword form: appended; URI form: as a parameter).
+std::string with_connect_timeout(const std::string& conninfo, int seconds);
+
+// "2025-11-25 06:00:00.123456+00"
+std::string iso_utc(TimePoint t);
+
+// One multi-row INSERT ... ON CONFLICT (check_id, checked_at) DO NOTHING.
+std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRecord*>& records);
+
+// Columns for row_to_record, in its order.
+extern const char* const kSelectColumns;
+AuditRecord row_to_record(const pqxx::row& row);
+
+// Errors caused by the data itself (SQLSTATE classes 22 and 23): retrying will not help and
+// the database is fine. Anything else is treated as the database being unavailable.
+bool is_data_error(const pqxx::sql_error& e);
+
+}  // namespace madoguchi::audit::detail

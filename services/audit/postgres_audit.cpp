@@ -1,0 +1,540 @@
+// PostgreSQL adapter: group commit on one writer thread, spool on a second thread.
+//
+// Two threads, one mutex (mu):
+//  - the database thread owns the connection: it takes every pending record (up to max_batch)
+//    into one INSERT transaction, replays the spool between batches, reconnects in outages;
+//  - the spool thread appends records to the spool (one fdatasync per batch) while the adapter
+//    is in spooling mode, and watches the database thread's in-flight commit: one older than
+//    slow_bound switches to spooling too, and the commit's own records are spooled as well
+//    (if that commit lands after all, the replay finds them and inserts nothing).
+// A record may thus reach both; (check_id, checked_at) makes the second insert a no-op.
+#include <madoguchi/audit/postgres.hpp>
+
+#include "codec.hpp"
+#include "pgsql.hpp"
+#include "spool.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <condition_variable>
+#include <deque>
+#include <mutex>
+#include <thread>
+
+namespace madoguchi::audit {
+
+namespace {
+
+using SteadyClock = std::chrono::steady_clock;
+
+struct Slot {
+  AuditRecord record;
+  bool done = false;
+  bool spool_claimed = false;  // queued for (or written to) the spool
+  std::optional<Result<Durability>> result;
+};
+using SlotPtr = std::shared_ptr<Slot>;
+
+bool valid_uuid_text(const std::string& s) {
+  AuditRecord probe;
+  probe.check_id = s;
+  probe.time = TimePoint(std::chrono::microseconds(1));
+  probe.terminal_id = probe.client_id = "x";
+  return static_cast<bool>(validate(probe));
+}
+
+}  // namespace
+
+struct PostgresAudit::Impl {
+  PostgresAuditConfig cfg;
+  std::string conninfo;  // with a connect timeout
+  std::unique_ptr<detail::Spool> spool;
+
+  mutable std::mutex mu;
+  std::condition_variable db_cv, spool_cv;
+  mutable std::condition_variable done_cv;
+  std::deque<SlotPtr> db_queue, spool_queue;
+  std::vector<SlotPtr> inflight;
+  SteadyClock::time_point inflight_since;
+  bool inflight_active = false;
+  bool spooling = false;
+  bool stopping = false;
+  bool db_thread_done = false;
+  AuditStats stats;
+
+  // Database thread only.
+  std::unique_ptr<pqxx::connection> conn;
+  std::uint64_t replay_offset = 0;
+  std::uint64_t replayed_this_outage = 0;
+  SteadyClock::time_point next_partition_check{};
+  bool partition_warned = false;
+
+  std::mutex pool_mu;
+  std::vector<std::unique_ptr<pqxx::connection>> pool;
+
+  std::thread db_thread, spool_thread;
+
+  // ---- completion ----------------------------------------------------------------------
+  void finish_locked(const SlotPtr& s, Result<Durability> r) {
+    if (s->done) return;
+    s->done = true;
+    if (r) {
+      (*r == Durability::Database ? stats.written_database : stats.written_spooled)++;
+    }
+    s->result = std::move(r);
+  }
+
+  // Switches to spooling (warning once per outage) and hands `unsent` plus everything queued
+  // for the database to the spool thread, oldest first.
+  void enter_spooling_locked(const std::vector<SlotPtr>& unsent, const std::string& why) {
+    if (!spooling) {
+      spooling = true;
+      stats.outages++;
+      replayed_this_outage = 0;
+      spdlog::warn("audit: PostgreSQL unavailable ({}); spooling audit records to {}", why,
+                   spool->path().string());
+    }
+    std::deque<SlotPtr> moved;
+    for (const auto& s : unsent)
+      if (!s->done && !s->spool_claimed) moved.push_back(s);
+    for (auto& s : db_queue) moved.push_back(std::move(s));
+    db_queue.clear();
+    for (auto& s : moved) s->spool_claimed = true;
+    spool_queue.insert(spool_queue.begin(), moved.begin(), moved.end());
+    spool_cv.notify_one();
+  }
+
+  void lost_connection(const std::vector<SlotPtr>& batch, const std::string& why) {
+    conn.reset();
+    std::lock_guard lk(mu);
+    inflight_active = false;
+    inflight.clear();
+    stats.database_up = false;
+    enter_spooling_locked(batch, why);
+  }
+
+  // ---- database thread -----------------------------------------------------------------
+  bool connect() {
+    try {
+      conn = std::make_unique<pqxx::connection>(conninfo);
+    } catch (const std::exception& e) {
+      conn.reset();
+      std::lock_guard lk(mu);
+      stats.database_up = false;
+      enter_spooling_locked({}, std::string("cannot connect: ") + first_line(e.what()));
+      return false;
+    }
+    std::lock_guard lk(mu);
+    stats.database_up = true;
+    if (spooling) {
+      spooling = false;
+      spdlog::info("audit: PostgreSQL reachable again; replaying {} spooled records",
+                   spool->depth());
+    }
+    return true;
+  }
+
+  static std::string first_line(const std::string& s) {
+    auto nl = s.find('\n');
+    return nl == std::string::npos ? s : s.substr(0, nl);
+  }
+
+  void maintain_partitions() {
+    if (SteadyClock::now() < next_partition_check) return;
+    next_partition_check = SteadyClock::now() + std::chrono::hours(24);
+    try {
+      pqxx::work w(*conn);
+      w.exec("SELECT audit_ensure_partitions(" + std::to_string(cfg.partitions_ahead) + ")");
+      w.commit();
+    } catch (const pqxx::broken_connection&) {
+      next_partition_check = {};
+      throw;
+    } catch (const std::exception& e) {
+      if (!partition_warned)
+        spdlog::warn("audit: cannot create partitions ahead ({}); migrations applied?",
+                     first_line(e.what()));
+      partition_warned = true;
+      next_partition_check = SteadyClock::now() + std::chrono::minutes(1);
+    }
+  }
+
+  // Inserts records one per transaction after a batch was refused for its data; returns how
+  // many were inserted, reports each refused one to `refused`.
+  template <class OnRefused>
+  std::uint64_t insert_each(const std::vector<const AuditRecord*>& records, OnRefused refused) {
+    std::uint64_t inserted = 0;
+    for (std::size_t i = 0; i < records.size(); ++i) {
+      try {
+        pqxx::work w(*conn);
+        inserted += w.exec(detail::insert_sql(*conn, {records[i]})).affected_rows();
+        w.commit();
+      } catch (const pqxx::sql_error& e) {
+        if (!detail::is_data_error(e)) throw;
+        spdlog::error("audit: PostgreSQL refused audit record {}: {}", records[i]->check_id,
+                      first_line(e.what()));
+        refused(i, first_line(e.what()));
+      }
+    }
+    return inserted;
+  }
+
+  void write_batch(const std::vector<SlotPtr>& batch) {
+    std::vector<const AuditRecord*> records;
+    records.reserve(batch.size());
+    for (const auto& s : batch) records.push_back(&s->record);
+    std::vector<std::optional<std::string>> refused(batch.size());
+    try {
+      try {
+        pqxx::work w(*conn);
+        w.exec(detail::insert_sql(*conn, records));
+        w.commit();
+      } catch (const pqxx::sql_error& e) {
+        if (!detail::is_data_error(e)) throw;
+        insert_each(records, [&](std::size_t i, const std::string& why) { refused[i] = why; });
+      }
+    } catch (const std::exception& e) {
+      lost_connection(batch, first_line(e.what()));
+      return;
+    }
+    std::lock_guard lk(mu);
+    inflight_active = false;
+    inflight.clear();
+    stats.batches++;
+    stats.database_up = true;
+    if (spooling) {  // a slow commit had switched us to the spool; it landed after all
+      spooling = false;
+      spdlog::info("audit: PostgreSQL commits are fast again; replaying the spool");
+    }
+    for (std::size_t i = 0; i < batch.size(); ++i) {
+      if (refused[i]) {
+        stats.rejected++;
+        finish_locked(batch[i], make_error("audit.rejected",
+                                           "PostgreSQL refused the record: " + *refused[i]));
+      } else {
+        finish_locked(batch[i], Durability::Database);
+      }
+    }
+    done_cv.notify_all();
+  }
+
+  // One chunk of the spool into the database, in file order. Returns false when the spool is
+  // empty (nothing to do).
+  bool replay_chunk() {
+    auto chunk = spool->read(replay_offset, cfg.max_batch);
+    if (!chunk) {
+      spdlog::error("audit: {}", chunk.error().message);
+      return false;
+    }
+    if (chunk->end == replay_offset) {
+      if (spool->truncate_if_end(replay_offset)) {
+        if (replay_offset > 0)
+          spdlog::info("audit: spool replayed ({} new rows) and emptied", replayed_this_outage);
+        replay_offset = 0;
+        return false;
+      }
+      return true;  // appended meanwhile: read on
+    }
+    std::vector<AuditRecord> records;
+    std::uint64_t undecodable = 0;
+    for (const auto& p : chunk->payloads) {
+      if (auto r = detail::from_json(p))
+        records.push_back(std::move(*r));
+      else
+        ++undecodable;
+    }
+    std::uint64_t inserted = 0, rejected = 0;
+    if (!records.empty()) {
+      std::vector<const AuditRecord*> ptrs;
+      for (const auto& r : records) ptrs.push_back(&r);
+      try {
+        try {
+          pqxx::work w(*conn);
+          inserted = w.exec(detail::insert_sql(*conn, ptrs)).affected_rows();
+          w.commit();
+        } catch (const pqxx::sql_error& e) {
+          if (!detail::is_data_error(e)) throw;
+          inserted = insert_each(ptrs, [&](std::size_t, const std::string&) { ++rejected; });
+        }
+      } catch (const std::exception& e) {
+        lost_connection({}, first_line(e.what()));
+        return true;
+      }
+    }
+    if (undecodable + chunk->corrupt_regions > 0)
+      spdlog::warn("audit: {} spooled records could not be read back and were skipped",
+                   undecodable + chunk->corrupt_regions);
+    replay_offset = chunk->end;
+    spool->mark_replayed(chunk->payloads.size());
+    replayed_this_outage += inserted;
+    std::lock_guard lk(mu);
+    stats.replayed += inserted;
+    stats.rejected += rejected;
+    stats.spool_corrupt += undecodable + chunk->corrupt_regions;
+    return true;
+  }
+
+  void db_loop() {
+    bool replay_turn = false;
+    for (;;) {
+      if (!conn) {
+        {
+          std::unique_lock lk(mu);
+          if (stopping) {
+            enter_spooling_locked({}, "shutting down");
+            break;
+          }
+        }
+        if (!connect()) {
+          std::unique_lock lk(mu);
+          db_cv.wait_for(lk, cfg.retry_interval, [&] { return stopping; });
+          continue;
+        }
+      }
+      try {
+        maintain_partitions();
+      } catch (const std::exception& e) {
+        lost_connection({}, first_line(e.what()));
+        continue;
+      }
+      const bool spool_has_data = spool->size() > 0;
+      std::vector<SlotPtr> batch;
+      {
+        std::unique_lock lk(mu);
+        if (db_queue.empty() && !stopping && !spool_has_data)
+          db_cv.wait_for(lk, std::chrono::milliseconds(200),
+                         [&] { return !db_queue.empty() || stopping; });
+        if (db_queue.empty() && stopping) break;
+        if (!db_queue.empty() && !(replay_turn && spool_has_data)) {
+          if (db_queue.size() < cfg.max_batch && cfg.max_wait.count() > 0)
+            db_cv.wait_for(lk, cfg.max_wait,
+                           [&] { return db_queue.size() >= cfg.max_batch || stopping; });
+          while (!db_queue.empty() && batch.size() < cfg.max_batch) {
+            batch.push_back(std::move(db_queue.front()));
+            db_queue.pop_front();
+          }
+          inflight = batch;
+          inflight_active = true;
+          inflight_since = SteadyClock::now();
+        }
+      }
+      if (batch.empty()) {
+        replay_turn = false;
+        if (spool_has_data && !replay_chunk()) {
+          std::unique_lock lk(mu);  // nothing readable yet: do not spin
+          db_cv.wait_for(lk, std::chrono::milliseconds(50), [&] { return stopping; });
+        }
+        continue;
+      }
+      replay_turn = true;
+      write_batch(batch);
+    }
+    std::lock_guard lk(mu);
+    db_thread_done = true;
+    spool_cv.notify_all();
+  }
+
+  // ---- spool thread --------------------------------------------------------------------
+  void check_slow_locked() {
+    if (spooling || !inflight_active) return;
+    if (SteadyClock::now() - inflight_since < cfg.slow_bound) return;
+    enter_spooling_locked(
+        inflight, "a commit took longer than " + std::to_string(cfg.slow_bound.count()) + " ms");
+  }
+
+  void spool_loop() {
+    const auto tick = std::clamp<std::chrono::milliseconds>(
+        cfg.slow_bound / 4, std::chrono::milliseconds(5), std::chrono::milliseconds(100));
+    for (;;) {
+      std::vector<SlotPtr> batch;
+      {
+        std::unique_lock lk(mu);
+        spool_cv.wait_for(lk, tick,
+                          [&] { return !spool_queue.empty() || (stopping && db_thread_done); });
+        check_slow_locked();
+        if (spool_queue.empty()) {
+          if (stopping && db_thread_done) break;
+          continue;
+        }
+        while (!spool_queue.empty() && batch.size() < 4096) {
+          batch.push_back(std::move(spool_queue.front()));
+          spool_queue.pop_front();
+        }
+      }
+      std::vector<std::string> payloads;
+      payloads.reserve(batch.size());
+      for (const auto& s : batch) payloads.push_back(detail::to_json(s->record));
+      auto appended = spool->append(payloads);
+      std::lock_guard lk(mu);
+      for (const auto& s : batch) {
+        if (appended)
+          finish_locked(s, Durability::Spooled);
+        else
+          finish_locked(
+              s, make_error("audit.unavailable", "database unavailable and the spool failed: " +
+                                                     appended.error().message));
+      }
+      if (!appended) spdlog::error("audit: {}", appended.error().message);
+      db_cv.notify_one();  // replay may start
+      done_cv.notify_all();
+    }
+  }
+
+  // ---- queries -------------------------------------------------------------------------
+  template <class T, class F>
+  Result<T> with_query_connection(F f) {
+    std::unique_ptr<pqxx::connection> c;
+    {
+      std::lock_guard lk(pool_mu);
+      if (!pool.empty()) {
+        c = std::move(pool.back());
+        pool.pop_back();
+      }
+    }
+    try {
+      if (!c) c = std::make_unique<pqxx::connection>(conninfo);
+      T out = f(*c);
+      std::lock_guard lk(pool_mu);
+      if (pool.size() < 4) pool.push_back(std::move(c));
+      return out;
+    } catch (const std::exception& e) {
+      return make_error("audit.unavailable", "audit query failed: " + first_line(e.what()));
+    }
+  }
+};
+
+PostgresAudit::PostgresAudit(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Result<std::unique_ptr<PostgresAudit>> PostgresAudit::open(PostgresAuditConfig config) {
+  if (config.max_batch == 0) config.max_batch = 1;
+  auto spool = detail::Spool::open(config.spool_dir);
+  if (!spool) return spool.error();
+  auto impl = std::make_unique<Impl>();
+  impl->conninfo = detail::with_connect_timeout(config.conninfo, 1);
+  impl->cfg = std::move(config);
+  impl->spool = std::move(*spool);
+  const auto& rec = impl->spool->recovery();
+  impl->stats.spool_corrupt = rec.corrupt_regions;
+  if (rec.corrupt_regions > 0)
+    spdlog::warn(
+        "audit: spool {} had {} torn or corrupt regions ({} bytes, moved to {}); {} intact "
+        "records kept for replay",
+        impl->spool->path().string(), rec.corrupt_regions, rec.corrupt_bytes,
+        detail::Spool::kCorruptFileName, rec.records);
+  else if (rec.records > 0)
+    spdlog::info("audit: spool holds {} records from before; replaying", rec.records);
+  Impl* p = impl.get();
+  p->db_thread = std::thread([p] { p->db_loop(); });
+  p->spool_thread = std::thread([p] { p->spool_loop(); });
+  return std::unique_ptr<PostgresAudit>(new PostgresAudit(std::move(impl)));
+}
+
+PostgresAudit::~PostgresAudit() {
+  {
+    std::lock_guard lk(impl_->mu);
+    impl_->stopping = true;
+  }
+  impl_->db_cv.notify_all();
+  impl_->spool_cv.notify_all();
+  impl_->db_thread.join();
+  impl_->spool_thread.join();
+}
+
+Result<Durability> PostgresAudit::write(const AuditRecord& record) {
+  if (auto v = validate(record); !v) return v.error();
+  auto slot = std::make_shared<Slot>();
+  slot->record = record;
+  auto& m = *impl_;
+  std::unique_lock lk(m.mu);
+  if (m.stopping) return make_error("audit.unavailable", "audit sink is shutting down");
+  if (m.spooling) {
+    slot->spool_claimed = true;
+    m.spool_queue.push_back(slot);
+    m.spool_cv.notify_one();
+  } else {
+    m.db_queue.push_back(slot);
+    m.db_cv.notify_one();
+  }
+  if (!m.done_cv.wait_for(lk, m.cfg.write_timeout, [&] { return slot->done; }))
+    return make_error("audit.timeout", "audit record not durable within the write timeout");
+  return *slot->result;
+}
+
+Result<CheckPage> PostgresAudit::find_checks(const CheckQuery& q) {
+  if (q.limit < 1 || q.limit > 500)
+    return make_error("audit.bad_query", "limit must be between 1 and 500");
+  std::optional<std::pair<long long, std::string>> after;
+  if (!q.cursor.empty()) {
+    auto sep = q.cursor.find('_');
+    std::string us = q.cursor.substr(0, sep);
+    if (sep == std::string::npos || us.empty() || us.size() > 18 ||
+        us.find_first_not_of("0123456789") != std::string::npos ||
+        !valid_uuid_text(q.cursor.substr(sep + 1)))
+      return make_error("audit.bad_query", "malformed cursor");
+    after.emplace(std::stoll(us), q.cursor.substr(sep + 1));
+  }
+  return impl_->with_query_connection<CheckPage>([&](pqxx::connection& c) {
+    std::string sql =
+        std::string("SELECT ") + detail::kSelectColumns + " FROM audit_checks WHERE true";
+    if (q.from) sql += " AND checked_at >= " + c.quote(detail::iso_utc(*q.from)) + "::timestamptz";
+    if (q.to) sql += " AND checked_at < " + c.quote(detail::iso_utc(*q.to)) + "::timestamptz";
+    if (!q.terminal.empty()) sql += " AND terminal_id = " + c.quote(q.terminal);
+    if (q.outcome) sql += " AND outcome = " + c.quote(std::string(to_string(*q.outcome)));
+    if (after)
+      sql += " AND (checked_at, check_id) < (" +
+             c.quote(detail::iso_utc(TimePoint(std::chrono::microseconds(after->first)))) +
+             "::timestamptz, " + c.quote(after->second) + "::uuid)";
+    sql += " ORDER BY checked_at DESC, check_id DESC LIMIT " + std::to_string(q.limit + 1);
+    pqxx::nontransaction tx(c);
+    auto rows = tx.exec(sql);
+    CheckPage page;
+    for (const auto& row : rows) {
+      if (page.items.size() == static_cast<std::size_t>(q.limit)) {
+        const auto& last = page.items.back();
+        page.next_cursor =
+            std::to_string(last.time.time_since_epoch().count()) + "_" + last.check_id;
+        break;
+      }
+      page.items.push_back(detail::row_to_record(row));
+    }
+    return page;
+  });
+}
+
+Result<std::optional<AuditRecord>> PostgresAudit::get_check(const std::string& check_id) {
+  std::string id = check_id;
+  for (char& ch : id)
+    if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
+  if (!valid_uuid_text(id)) return make_error("audit.bad_query", "check id is not a UUID");
+  return impl_->with_query_connection<std::optional<AuditRecord>>([&](pqxx::connection& c) {
+    pqxx::nontransaction tx(c);
+    auto rows = tx.exec(std::string("SELECT ") + detail::kSelectColumns +
+                        " FROM audit_checks WHERE check_id = " + c.quote(id) +
+                        "::uuid ORDER BY checked_at LIMIT 1");
+    std::optional<AuditRecord> out;
+    if (!rows.empty()) out = detail::row_to_record(rows[0]);
+    return out;
+  });
+}
+
+std::uint64_t PostgresAudit::spool_depth() const { return impl_->spool->depth(); }
+
+AuditStats PostgresAudit::stats() const {
+  std::lock_guard lk(impl_->mu);
+  AuditStats s = impl_->stats;
+  s.spool_depth = impl_->spool->depth();
+  return s;
+}
+
+bool PostgresAudit::wait_spool_drained(std::chrono::milliseconds timeout) const {
+  const auto deadline = SteadyClock::now() + timeout;
+  for (;;) {
+    {
+      std::lock_guard lk(impl_->mu);
+      if (impl_->spool_queue.empty() && impl_->spool->size() == 0) return true;
+    }
+    if (SteadyClock::now() >= deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace madoguchi::audit
