@@ -1,0 +1,107 @@
+#include "folder_terminal.hpp"
+
+#include <atomic>
+#include <csignal>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include <poll.h>
+#include <sys/inotify.h>
+#include <unistd.h>
+
+namespace madoguchi::sim {
+namespace fs = std::filesystem;
+namespace gw = madoguchi::gateway;
+namespace {
+
+std::atomic<bool> g_stop{false};
+void on_signal(int) { g_stop = true; }
+
+void write_atomically(const fs::path& target, const std::string& bytes) {
+  fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::binary);
+    out << bytes;
+  }
+  fs::rename(tmp, target);
+}
+
+std::string read_file(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void answer(SimGateway& gateway, const fs::path& root, const fs::path& req, int latency_ms) {
+  std::string name = req.filename().string();
+  auto at = name.find("req_");
+  if (name.starts_with(".") || at == std::string::npos || !name.ends_with(".xml")) return;
+  std::string bytes = read_file(req);
+  if (bytes.empty()) return;  // not complete yet; writers rename whole files in
+  if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
+  auto parsed = gw::parse_request(bytes);
+  gw::Response response = parsed ? gateway.handle(*parsed)
+                                 : gateway.error("EOQS1001", parsed.error().message,
+                                                 gw::CharacterCode::ShiftJis);
+  std::string res_name = name.substr(0, at) + "res_" + name.substr(at + 4);
+  write_atomically(root / "res" / res_name, gw::write(response));
+  std::error_code ec;
+  fs::remove(req, ec);
+}
+
+void face(SimGateway& gateway, const fs::path& root, const fs::path& trigger, unsigned& n) {
+  std::string serial = trigger.filename().string();
+  if (serial.starts_with(".")) return;
+  std::error_code ec;
+  fs::remove(trigger, ec);
+  auto response = gateway.face_result(serial);
+  std::string name = "OQSsiquc01res_face_" + response.header.process_execution_time + "_" +
+                     std::to_string(++n) + ".xml";
+  write_atomically(root / "face" / name, gw::write(response));
+}
+
+void scan(SimGateway& gateway, const fs::path& root, int latency_ms, unsigned& n) {
+  std::vector<fs::path> reqs, reads;
+  for (const auto& e : fs::directory_iterator(root / "req")) reqs.push_back(e.path());
+  for (const auto& e : fs::directory_iterator(root / "reader")) reads.push_back(e.path());
+  std::sort(reqs.begin(), reqs.end());
+  for (const auto& p : reqs) answer(gateway, root, p, latency_ms);
+  for (const auto& p : reads) face(gateway, root, p, n);
+}
+
+}  // namespace
+
+int run_folder(SimGateway& gateway, const fs::path& root, int latency_ms) {
+  for (const char* d : {"req", "res", "face", "reader"}) fs::create_directories(root / d);
+  std::signal(SIGINT, on_signal);
+  std::signal(SIGTERM, on_signal);
+  int fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+  if (fd < 0) {
+    std::cerr << "inotify_init1 failed\n";
+    return 1;
+  }
+  inotify_add_watch(fd, (root / "req").c_str(), IN_MOVED_TO | IN_CLOSE_WRITE);
+  inotify_add_watch(fd, (root / "reader").c_str(), IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE);
+  std::cout << "madoguchi-gateway-sim ready folder " << root.string()
+            << " people=" << gateway.population().people().size() << std::endl;
+  unsigned n = 0;
+  scan(gateway, root, latency_ms, n);  // whatever was waiting before we started
+  char buf[8192];
+  while (!g_stop) {
+    pollfd p{fd, POLLIN, 0};
+    int rc = ::poll(&p, 1, 200);
+    if (rc > 0) {
+      while (::read(fd, buf, sizeof buf) > 0) {
+      }
+      // Events only wake us; the directory listing is the truth (no event is lost that way).
+      scan(gateway, root, latency_ms, n);
+    }
+  }
+  ::close(fd);
+  return 0;
+}
+
+}  // namespace madoguchi::sim
