@@ -1,0 +1,33 @@
+// The daemon's HTTP endpoints, wired to the ports they need.
+#pragma once
+
+#include <madoguchi/api/router.hpp>
+#include <madoguchi/audit/audit.hpp>
+
+#include <functional>
+#include <string>
+
+namespace madoguchi::api {
+
+struct HealthProbes {
+  // /readyz: database reachable and migrations applied.
+  std::function<Result<void>()> database_ready;
+  // Records waiting in the audit spool (database outage); reported, not a reason to be unready:
+  // checks are still answered durably.
+  std::function<std::uint64_t()> spool_depth;
+  // Prometheus text exposition for /metrics.
+  std::function<std::string()> metrics;
+};
+
+// GET /healthz (liveness), GET /readyz, GET /metrics — public: no personal data.
+void add_health_routes(Router& router, HealthProbes probes);
+
+// GET /v1/checks?from=&to=&terminal=&outcome=&limit=&cursor= and GET /v1/checks/{id}:
+// the audit log for desks and receipt systems. Authenticated; every read is written to the
+// access log with the caller's client id and what was returned (ids only, no personal data).
+void add_check_routes(Router& router, audit::AuditReader& reader);
+
+// The JSON form of an audit record in API answers (documented in docs/api.md).
+nlohmann::json to_json(const audit::AuditRecord& record);
+
+}  // namespace madoguchi::api

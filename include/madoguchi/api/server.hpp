@@ -1,0 +1,53 @@
+// The daemon's HTTP(S) server: Beast + OpenSSL behind a Beast-free interface.
+//
+// I/O runs on a few threads; handlers run on a separate worker pool because they may block
+// (the audit record must be durable and the gateway may take its deadline before a response).
+#pragma once
+
+#include <madoguchi/api/router.hpp>
+#include <madoguchi/domain/result.hpp>
+
+#include <chrono>
+#include <memory>
+#include <string>
+
+namespace madoguchi::api {
+
+struct ServerConfig {
+  std::string https_address = "127.0.0.1";
+  unsigned short https_port = 8443;  // 0: any free port (tests)
+  std::string tls_cert_file;
+  std::string tls_key_file;
+  // Plain HTTP is for loopback only (probes, a local reverse proxy); 0 port = disabled.
+  std::string http_address = "127.0.0.1";
+  unsigned short http_port = 0;
+  bool http_enabled = true;
+  int io_threads = 2;
+  int worker_threads = 16;
+  std::size_t body_limit_bytes = 16 * 1024 * 1024;  // uploads of scanned documents
+  std::chrono::seconds idle_timeout{30};
+};
+
+class Server {
+ public:
+  Server(ServerConfig config, std::shared_ptr<const Router> router);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and starts serving; errors: "server.tls" (bad cert/key), "server.bind",
+  // "server.plain_http_not_loopback".
+  Result<void> start();
+  // Stops accepting, lets requests in flight finish (up to `grace`), then stops.
+  void stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
+
+  unsigned short https_port() const;  // the bound ports (useful with port 0)
+  unsigned short http_port() const;
+
+  struct Impl;  // public only so the sessions in server.cpp can name it
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace madoguchi::api

@@ -1,0 +1,125 @@
+#include <madoguchi/api/routes.hpp>
+#include <madoguchi/domain/date.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <charconv>
+#include <ctime>
+
+namespace madoguchi::api {
+
+namespace {
+
+std::string iso8601(audit::TimePoint t) {
+  const auto secs = std::chrono::floor<std::chrono::seconds>(t);
+  const std::time_t tt = std::chrono::system_clock::to_time_t(secs);
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%06lldZ", static_cast<long long>((t - secs).count()));
+  return std::string(buf) + frac;
+}
+
+// "2026-11-25" (midnight JST, the clinic's day) or "2026-11-25T09:00:00Z".
+Result<audit::TimePoint> parse_time(const std::string& s) {
+  if (auto d = Date::parse_iso(s)) {
+    const std::chrono::sys_days days{std::chrono::year{d->year()} / d->month() / d->day()};
+    return audit::TimePoint(std::chrono::duration_cast<std::chrono::microseconds>(
+        (days - std::chrono::hours(9)).time_since_epoch()));
+  }
+  std::tm tm{};
+  const char* end = strptime(s.c_str(), "%Y-%m-%dT%H:%M:%S", &tm);
+  if (!end || (std::string(end) != "Z" && std::string(end) != "+00:00"))
+    return make_error("api.bad_time", "times are YYYY-MM-DD (JST day) or YYYY-MM-DDTHH:MM:SSZ");
+  const std::time_t tt = timegm(&tm);
+  return audit::TimePoint(std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::system_clock::from_time_t(tt).time_since_epoch()));
+}
+
+Response audit_error(const Error& e) {
+  if (e.code == "audit.bad_query") return problem(400, e.code, "Bad query", e.message);
+  return problem(503, e.code, "Audit log unavailable", e.message);
+}
+
+}  // namespace
+
+nlohmann::json to_json(const audit::AuditRecord& r) {
+  nlohmann::json j{
+      {"check_id", r.check_id},
+      {"time", iso8601(r.time)},
+      {"terminal_id", r.terminal_id},
+      {"client_id", r.client_id},
+      {"method", audit::to_string(r.method)},
+      {"outcome", to_string(r.outcome)},
+      {"reasons", r.reasons},
+      {"latency_ms", static_cast<double>(r.latency.count()) / 1000.0},
+      {"identity",
+       {{"insurer_number", r.insurer_number},
+        {"symbol", r.insured_symbol},
+        {"number", r.insured_number},
+        {"branch", r.branch_number}}},
+  };
+  if (r.birth_date) j["identity"]["birth_date"] = *r.birth_date;
+  if (!r.document_type.empty()) j["document_type"] = r.document_type;
+  if (!r.presentation_context.empty()) j["presentation_context"] = r.presentation_context;
+  if (!r.batch_id.empty()) j["batch_id"] = r.batch_id;
+  if (!r.document_sha256.empty()) j["document_sha256"] = r.document_sha256;
+  nlohmann::json gw = nlohmann::json::object();
+  if (r.qualification_validity) gw["qualification_validity"] = *r.qualification_validity;
+  if (r.processing_status) gw["processing_status"] = *r.processing_status;
+  if (!r.processing_code.empty()) gw["processing_code"] = r.processing_code;
+  if (!r.gateway_error_code.empty()) gw["error_code"] = r.gateway_error_code;
+  if (!gw.empty()) j["gateway"] = gw;
+  return j;
+}
+
+void add_check_routes(Router& router, audit::AuditReader& reader) {
+  router.add("GET", "/v1/checks", Access::Authenticated, [&reader](const Request& req) {
+    audit::CheckQuery q;
+    for (const char* key : {"from", "to"}) {
+      const std::string v = req.query_param(key);
+      if (v.empty()) continue;
+      auto t = parse_time(v);
+      if (!t) return problem(400, t.error().code, "Bad query", t.error().message);
+      (std::string(key) == "from" ? q.from : q.to) = *t;
+    }
+    q.terminal = req.query_param("terminal");
+    if (const std::string o = req.query_param("outcome"); !o.empty()) {
+      q.outcome = audit::outcome_from_string(o);
+      if (!q.outcome)
+        return problem(400, "api.bad_outcome", "Bad query",
+                       "outcome is accepted, accepted_unconfirmed, refused or failed");
+    }
+    if (const std::string l = req.query_param("limit"); !l.empty()) {
+      int limit = 0;
+      auto [p, ec] = std::from_chars(l.data(), l.data() + l.size(), limit);
+      if (ec != std::errc() || p != l.data() + l.size() || limit < 1 || limit > 500)
+        return problem(400, "api.bad_limit", "Bad query", "limit is 1..500");
+      q.limit = limit;
+    }
+    q.cursor = req.query_param("cursor");
+    auto page = reader.find_checks(q);
+    if (!page) return audit_error(page.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const auto& r : page->items) items.push_back(to_json(r));
+    spdlog::info("audit read: client={} endpoint=/v1/checks records={}", req.client_id,
+                 page->items.size());
+    nlohmann::json body{{"items", items}};
+    body["next_cursor"] =
+        page->next_cursor.empty() ? nlohmann::json() : nlohmann::json(page->next_cursor);
+    return Response::json(200, body);
+  });
+
+  router.add("GET", "/v1/checks/{id}", Access::Authenticated, [&reader](const Request& req) {
+    const std::string& id = req.path_params.at("id");
+    auto r = reader.get_check(id);
+    if (!r) return audit_error(r.error());
+    if (!*r) return problem(404, "check.not_found", "No such check");
+    spdlog::info("audit read: client={} endpoint=/v1/checks/{}", req.client_id, id);
+    return Response::json(200, to_json(**r));
+  });
+}
+
+}  // namespace madoguchi::api

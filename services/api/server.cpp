@@ -1,0 +1,327 @@
+// Beast HTTPS + HTTP server, after Boost.Beast's "advanced_server_flex" example: one session
+// type per stream, a shared read/dispatch/write loop, keep-alive, a body limit and timeouts.
+#include <madoguchi/api/server.hpp>
+
+#include <spdlog/spdlog.h>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl.hpp>
+#include <boost/beast/version.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+namespace madoguchi::api {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace ssl = asio::ssl;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+std::string url_decode(std::string_view s, bool plus_is_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else if (plus_is_space && s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+Request to_request(http::request<http::string_body>&& req, const std::string& remote) {
+  Request r;
+  r.method = std::string(req.method_string());
+  r.target = std::string(req.target());
+  const auto q = r.target.find('?');
+  r.path = url_decode(std::string_view(r.target).substr(0, q), false);
+  if (q != std::string::npos) {
+    std::string_view qs = std::string_view(r.target).substr(q + 1);
+    while (!qs.empty()) {
+      const auto amp = qs.find('&');
+      const std::string_view pair = qs.substr(0, amp);
+      const auto eq = pair.find('=');
+      if (!pair.empty())
+        r.query[url_decode(pair.substr(0, eq), true)] =
+            eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
+      if (amp == std::string_view::npos) break;
+      qs.remove_prefix(amp + 1);
+    }
+  }
+  for (const auto& f : req) {
+    std::string name(f.name_string());
+    for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    r.headers[name] = std::string(f.value());
+  }
+  r.body = std::move(req.body());
+  r.remote_address = remote;
+  return r;
+}
+
+http::response<http::string_body> to_beast(const Response& res, unsigned version, bool keep_alive) {
+  http::response<http::string_body> out{static_cast<http::status>(res.status), version};
+  out.set(http::field::server, "madoguchid");
+  out.set(http::field::content_type, res.content_type);
+  out.set(http::field::cache_control, "no-store");  // responses carry personal data
+  for (const auto& [k, v] : res.headers) out.set(k, v);
+  out.keep_alive(keep_alive);
+  out.body() = res.body;
+  out.prepare_payload();
+  return out;
+}
+
+}  // namespace
+
+struct Server::Impl {
+  ServerConfig config;
+  std::shared_ptr<const Router> router;
+  asio::io_context ioc;
+  ssl::context tls{ssl::context::tls_server};
+  std::unique_ptr<tcp::acceptor> https_acceptor, http_acceptor;
+  std::unique_ptr<asio::thread_pool> workers;
+  std::vector<std::thread> io_threads;
+  std::atomic<int> in_flight{0};
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::condition_variable idle;
+
+  Impl(ServerConfig c, std::shared_ptr<const Router> r)
+      : config(std::move(c)), router(std::move(r)) {}
+
+  // Runs the handler on the worker pool, then continues on the session's executor.
+  template <class Executor, class Done>
+  void handle(Request req, Executor ex, Done done) {
+    in_flight.fetch_add(1);
+    asio::post(*workers, [this, req = std::move(req), ex, done = std::move(done)]() mutable {
+      Response res = router->dispatch(std::move(req));
+      asio::post(ex, [this, res = std::move(res), done = std::move(done)]() mutable {
+        done(std::move(res));
+        if (in_flight.fetch_sub(1) == 1) {
+          std::lock_guard lock(mu);
+          idle.notify_all();
+        }
+      });
+    });
+  }
+  void accept(tcp::acceptor& acceptor, bool tls);
+};
+
+namespace {
+
+template <class Derived>
+class Session {
+ public:
+  Session(Server::Impl& server, std::string remote) : server_(server), remote_(std::move(remote)) {}
+
+ protected:
+  Derived& derived() { return static_cast<Derived&>(*this); }
+
+  void do_read() {
+    parser_.emplace();
+    parser_->body_limit(server_.config.body_limit_bytes);
+    beast::get_lowest_layer(derived().stream()).expires_after(server_.config.idle_timeout);
+    http::async_read(derived().stream(), buffer_, *parser_,
+                     beast::bind_front_handler(&Session::on_read, derived().shared_from_this()));
+  }
+
+  void on_read(beast::error_code ec, std::size_t) {
+    if (ec == http::error::end_of_stream || ec == asio::error::eof) return derived().do_close();
+    if (ec == http::error::body_limit) {
+      return write(problem(413, "http.body_too_large", "Request body too large"), 11, false);
+    }
+    if (ec) return;  // timeouts, resets, TLS errors: nothing to answer
+    auto req = parser_->release();
+    const unsigned version = req.version();
+    const bool keep_alive = req.keep_alive() && !server_.stopping.load();
+    beast::get_lowest_layer(derived().stream()).expires_never();
+    server_.handle(to_request(std::move(req), remote_), derived().stream().get_executor(),
+                   [self = derived().shared_from_this(), version, keep_alive](Response res) {
+                     self->write(res, version, keep_alive);
+                   });
+  }
+
+  void write(const Response& res, unsigned version, bool keep_alive) {
+    response_ =
+        std::make_shared<http::response<http::string_body>>(to_beast(res, version, keep_alive));
+    beast::get_lowest_layer(derived().stream()).expires_after(server_.config.idle_timeout);
+    http::async_write(
+        derived().stream(), *response_,
+        [self = derived().shared_from_this(), keep_alive](beast::error_code ec, std::size_t) {
+          if (ec) return;
+          if (!keep_alive) return self->do_close();
+          self->do_read();
+        });
+  }
+
+  Server::Impl& server_;
+  std::string remote_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  std::shared_ptr<http::response<http::string_body>> response_;
+};
+
+class PlainSession : public Session<PlainSession>,
+                     public std::enable_shared_from_this<PlainSession> {
+ public:
+  PlainSession(Server::Impl& s, tcp::socket&& socket, std::string remote)
+      : Session(s, std::move(remote)), stream_(std::move(socket)) {}
+  beast::tcp_stream& stream() { return stream_; }
+  void run() {
+    asio::dispatch(stream_.get_executor(),
+                   beast::bind_front_handler(&PlainSession::do_read, shared_from_this()));
+  }
+  void do_close() {
+    beast::error_code ec;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  }
+
+ private:
+  friend class Session<PlainSession>;
+  beast::tcp_stream stream_;
+};
+
+class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
+ public:
+  TlsSession(Server::Impl& s, tcp::socket&& socket, ssl::context& ctx, std::string remote)
+      : Session(s, std::move(remote)), stream_(std::move(socket), ctx) {}
+  beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
+  void run() {
+    asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+      beast::get_lowest_layer(self->stream_).expires_after(std::chrono::seconds(10));
+      self->stream_.async_handshake(ssl::stream_base::server, [self](beast::error_code ec) {
+        if (!ec) self->do_read();
+      });
+    });
+  }
+  void do_close() {
+    beast::get_lowest_layer(stream_).expires_after(std::chrono::seconds(5));
+    stream_.async_shutdown([self = shared_from_this()](beast::error_code) {});
+  }
+
+ private:
+  friend class Session<TlsSession>;
+  beast::ssl_stream<beast::tcp_stream> stream_;
+};
+
+bool is_loopback(const std::string& address) {
+  beast::error_code ec;
+  auto a = asio::ip::make_address(address, ec);
+  return !ec && a.is_loopback();
+}
+
+}  // namespace
+
+void Server::Impl::accept(tcp::acceptor& acceptor, bool use_tls) {
+  acceptor.async_accept(
+      asio::make_strand(ioc), [this, &acceptor, use_tls](beast::error_code ec, tcp::socket socket) {
+        if (ec) {
+          if (ec == asio::error::operation_aborted || stopping) return;
+          spdlog::warn("accept failed: {}", ec.message());
+        } else {
+          beast::error_code ep_ec;
+          const auto ep = socket.remote_endpoint(ep_ec);
+          std::string remote = ep_ec ? std::string("?") : ep.address().to_string();
+          if (use_tls)
+            std::make_shared<TlsSession>(*this, std::move(socket), tls, std::move(remote))->run();
+          else
+            std::make_shared<PlainSession>(*this, std::move(socket), std::move(remote))->run();
+        }
+        if (!stopping) accept(acceptor, use_tls);
+      });
+}
+
+Server::Server(ServerConfig config, std::shared_ptr<const Router> router)
+    : impl_(std::make_unique<Impl>(std::move(config), std::move(router))) {}
+
+Server::~Server() { stop(std::chrono::milliseconds(0)); }
+
+Result<void> Server::start() {
+  Impl& s = *impl_;
+  try {
+    s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                      ssl::context::single_dh_use);
+    s.tls.use_certificate_chain_file(s.config.tls_cert_file);
+    s.tls.use_private_key_file(s.config.tls_key_file, ssl::context::pem);
+  } catch (const std::exception& e) {
+    return make_error("server.tls", std::string("cannot load TLS certificate or key: ") + e.what());
+  }
+  if (s.config.http_enabled && !is_loopback(s.config.http_address))
+    return make_error("server.plain_http_not_loopback",
+                      "plain HTTP may only listen on a loopback address; use HTTPS");
+
+  auto open = [&](const std::string& address,
+                  unsigned short port) -> Result<std::unique_ptr<tcp::acceptor>> {
+    try {
+      tcp::endpoint ep{asio::ip::make_address(address), port};
+      auto a = std::make_unique<tcp::acceptor>(asio::make_strand(s.ioc));
+      a->open(ep.protocol());
+      a->set_option(asio::socket_base::reuse_address(true));
+      a->bind(ep);
+      a->listen(asio::socket_base::max_listen_connections);
+      return a;
+    } catch (const std::exception& e) {
+      return make_error("server.bind", "cannot listen on " + address + ":" + std::to_string(port) +
+                                           ": " + e.what());
+    }
+  };
+  auto https = open(s.config.https_address, s.config.https_port);
+  if (!https) return https.error();
+  s.https_acceptor = std::move(*https);
+  if (s.config.http_enabled) {
+    auto http = open(s.config.http_address, s.config.http_port);
+    if (!http) return http.error();
+    s.http_acceptor = std::move(*http);
+  }
+  s.workers = std::make_unique<asio::thread_pool>(std::max(1, s.config.worker_threads));
+  s.accept(*s.https_acceptor, true);
+  if (s.http_acceptor) s.accept(*s.http_acceptor, false);
+  for (int i = 0; i < std::max(1, s.config.io_threads); ++i)
+    s.io_threads.emplace_back([&s] { s.ioc.run(); });
+  return {};
+}
+
+void Server::stop(std::chrono::milliseconds grace) {
+  Impl& s = *impl_;
+  if (s.stopping.exchange(true)) return;
+  asio::post(s.ioc, [&s] {
+    beast::error_code ec;
+    if (s.https_acceptor) s.https_acceptor->close(ec);
+    if (s.http_acceptor) s.http_acceptor->close(ec);
+  });
+  {
+    std::unique_lock lock(s.mu);
+    s.idle.wait_for(lock, grace, [&s] { return s.in_flight.load() == 0; });
+  }
+  if (s.workers) s.workers->join();
+  s.ioc.stop();
+  for (auto& t : s.io_threads)
+    if (t.joinable()) t.join();
+}
+
+unsigned short Server::https_port() const {
+  return impl_->https_acceptor ? impl_->https_acceptor->local_endpoint().port() : 0;
+}
+
+unsigned short Server::http_port() const {
+  return impl_->http_acceptor ? impl_->http_acceptor->local_endpoint().port() : 0;
+}
+
+}  // namespace madoguchi::api

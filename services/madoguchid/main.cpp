@@ -1,0 +1,167 @@
+// madoguchid — the reception daemon. Wires the configuration to the modules and waits for
+// SIGTERM; everything that decides anything lives in the modules.
+#include "config.hpp"
+#include "logging.hpp"
+
+#include <madoguchi/api/routes.hpp>
+#include <madoguchi/api/server.hpp>
+#include <madoguchi/audit/postgres.hpp>
+#include <madoguchi/audit/schema.hpp>
+
+#include <spdlog/spdlog.h>
+#include <boost/program_options.hpp>
+
+#include <csignal>
+#include <iostream>
+#include <thread>
+
+extern char** environ;
+
+namespace po = boost::program_options;
+using nlohmann::json;
+
+namespace {
+
+std::string prometheus(const madoguchi::audit::AuditStats& s) {
+  std::string out;
+  auto metric = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(v) + "\n";
+  };
+  metric("madoguchi_audit_spool_depth", "gauge", "Audit records waiting in the local spool.",
+         s.spool_depth);
+  metric("madoguchi_audit_database_up", "gauge", "1 when the audit database is reachable.",
+         s.database_up ? 1 : 0);
+  metric("madoguchi_audit_written_database_total", "counter",
+         "Audit records made durable in PostgreSQL.", s.written_database);
+  metric("madoguchi_audit_written_spooled_total", "counter",
+         "Audit records made durable in the spool.", s.written_spooled);
+  metric("madoguchi_audit_replayed_total", "counter", "Spooled audit records replayed.",
+         s.replayed);
+  metric("madoguchi_audit_spool_corrupt_total", "counter",
+         "Corrupt or torn spool regions detected.", s.spool_corrupt);
+  metric("madoguchi_audit_outages_total", "counter", "Audit database outages.", s.outages);
+  return out;
+}
+
+std::vector<madoguchi::api::ApiClient> api_clients(const json& config) {
+  std::vector<madoguchi::api::ApiClient> clients;
+  for (const auto& c : config["api"]["clients"])
+    clients.push_back({c.at("id").get<std::string>(), c.at("token_sha256").get<std::string>()});
+  return clients;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  po::options_description opts("madoguchid options");
+  opts.add_options()("help", "show this help")(
+      "config", po::value<std::string>()->default_value(""), "JSON configuration file")(
+      "print-config", "print the effective configuration (defaults + file + env) and exit");
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, opts), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    std::cerr << "madoguchid: " << e.what() << "\n" << opts;
+    return 2;
+  }
+  if (vm.count("help")) {
+    std::cout << opts;
+    return 0;
+  }
+  auto loaded = madoguchid::load_config(vm["config"].as<std::string>(), environ);
+  if (!loaded) {
+    std::cerr << "madoguchid: " << loaded.error().code << ": " << loaded.error().message << "\n";
+    return 2;
+  }
+  const json config = *loaded;
+  if (vm.count("print-config")) {
+    std::cout << config.dump(2) << "\n";
+    return 0;
+  }
+  madoguchid::setup_json_logging(config["log"]["level"].get<std::string>());
+
+  // Block the stop signals before any thread starts, so only sigwait below receives them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  const std::string conninfo = config["database"]["conninfo"];
+  const std::string migrations = config["database"]["migrations_dir"];
+
+  madoguchi::audit::PostgresAuditConfig audit_config;
+  audit_config.conninfo = conninfo;
+  audit_config.spool_dir = config["audit"]["spool_dir"].get<std::string>();
+  auto audit = madoguchi::audit::PostgresAudit::open(audit_config);
+  if (!audit) {
+    spdlog::critical("audit store cannot start: {}: {}", audit.error().code, audit.error().message);
+    return 1;
+  }
+
+  // The database may still be starting: apply migrations in the background until they are in;
+  // /readyz says "not ready" until then, and checks are spooled meanwhile.
+  std::atomic<bool> stopping{false};
+  std::thread migrator([&] {
+    bool warned = false;
+    while (!stopping) {
+      auto applied = madoguchi::audit::apply_migrations(conninfo, migrations);
+      if (applied) {
+        spdlog::info("database schema up to date ({} migrations applied now)", *applied);
+        return;
+      }
+      if (!warned) spdlog::warn("migrations not applied yet: {}", applied.error().code);
+      warned = true;
+      for (int i = 0; i < 20 && !stopping; ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+  });
+
+  auto router = std::make_shared<madoguchi::api::Router>(api_clients(config));
+  madoguchi::audit::PostgresAudit& store = **audit;
+  madoguchi::api::add_health_routes(
+      *router, {.database_ready =
+                    [conninfo, migrations] {
+                      return madoguchi::audit::check_schema_ready(conninfo, migrations);
+                    },
+                .spool_depth = [&store] { return store.spool_depth(); },
+                .metrics = [&store] { return prometheus(store.stats()); }});
+  madoguchi::api::add_check_routes(*router, store);
+
+  madoguchi::api::ServerConfig server_config;
+  const json& listen = config["listen"];
+  server_config.https_address = listen["https_address"];
+  server_config.https_port = listen["https_port"].get<unsigned short>();
+  server_config.http_enabled = listen["http_enabled"];
+  server_config.http_address = listen["http_address"];
+  server_config.http_port = listen["http_port"].get<unsigned short>();
+  server_config.io_threads = listen["io_threads"];
+  server_config.worker_threads = listen["worker_threads"];
+  server_config.tls_cert_file = config["tls"]["cert_file"];
+  server_config.tls_key_file = config["tls"]["key_file"];
+
+  madoguchi::api::Server server(server_config, router);
+  if (auto started = server.start(); !started) {
+    spdlog::critical("cannot start: {}: {}", started.error().code, started.error().message);
+    stopping = true;
+    migrator.join();
+    return 1;
+  }
+  spdlog::info("listening: https://{}:{}/ (plain http {})", server_config.https_address,
+               server.https_port(),
+               server_config.http_enabled
+                   ? server_config.http_address + ":" + std::to_string(server.http_port())
+                   : std::string("off"));
+
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  spdlog::info("signal {}: stopping", sig);
+  stopping = true;
+  server.stop(std::chrono::seconds(10));
+  migrator.join();
+  audit->reset();  // flushes queued audit records to the database or the spool
+  spdlog::info("stopped");
+  return 0;
+}
