@@ -52,6 +52,12 @@ void answer(SimGateway& gateway, const fs::path& root, const fs::path& req, int 
   fs::remove(req, ec);
 }
 
+std::string n_text(unsigned n) {  // zero-padded: names sort in the order they were made
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "%06u", n);
+  return buf;
+}
+
 void face(SimGateway& gateway, const fs::path& root, const fs::path& trigger, unsigned& n) {
   std::string serial = trigger.filename().string();
   if (serial.starts_with(".")) return;
@@ -59,7 +65,7 @@ void face(SimGateway& gateway, const fs::path& root, const fs::path& trigger, un
   fs::remove(trigger, ec);
   auto response = gateway.face_result(serial);
   std::string name = "OQSsiquc01res_face_" + response.header.process_execution_time + "_" +
-                     std::to_string(++n) + ".xml";
+                     n_text(++n) + ".xml";
   write_atomically(root / "face" / name, gw::write(response));
 }
 
