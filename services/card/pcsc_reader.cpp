@@ -115,7 +115,8 @@ class PcscTransport final : public ApduTransport {
     DWORD len = static_cast<DWORD>(resp.size());
     const LONG rv = SCardTransmit(h_, pci, command.data(), static_cast<DWORD>(command.size()),
                                   nullptr, resp.data(), &len);
-    if (rv == SCARD_S_SUCCESS) {
+    // vpcd reports a vanished card as an empty answer; a real reader as an error code.
+    if (rv == SCARD_S_SUCCESS && len >= 2) {
       resp.resize(len);
       return resp;
     }
@@ -136,7 +137,9 @@ class PcscTransport final : public ApduTransport {
         return err(errc::removed, "card removed during the exchange");
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return err(errc::reader_fault, "exchange with the card failed: " + pcsc_text(rv));
+    return err(errc::reader_fault,
+               "exchange with the card failed: " +
+                   (rv == SCARD_S_SUCCESS ? std::string("short answer") : pcsc_text(rv)));
   }
 
   SCARDCONTEXT ctx_;

@@ -125,7 +125,12 @@ std::vector<pid_t> running_pcscd() {
     std::ifstream comm(e.path() / "comm");
     std::string c;
     std::getline(comm, c);
-    if (c == "pcscd") out.push_back(static_cast<pid_t>(std::stoi(name)));
+    if (c != "pcscd") continue;
+    std::ifstream stat(e.path() / "stat");
+    std::string pid, paren, state;
+    stat >> pid >> paren >> state;
+    if (state == "Z") continue;  // a zombie holds no socket
+    out.push_back(static_cast<pid_t>(std::stoi(name)));
   }
   return out;
 }
