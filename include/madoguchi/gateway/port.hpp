@@ -8,7 +8,9 @@
 //   gateway.protocol     the answer is not a well-formed XmlMsg of the expected kind
 //   gateway.rejected     the gateway answered with an error (SegmentOfResult 9 /
 //                        ProcessingResultStatus 2): bad signature, expired challenge, bad query
-//   gateway.tls          our side's TLS setup is wrong (certificate, key or CA file unreadable)
+//   gateway.tls          TLS refused either way: the gateway's certificate is not from our
+//                        pinned CA or not for the host name, or the gateway refused our client
+//                        certificate; also certificate, key or CA files that cannot be loaded
 //   gateway.unsupported  the transport cannot do this (e.g. challenges on the folder exchange)
 // A person who is not insured is NOT an error: it is a Confirmation whose validity says so.
 #pragma once
