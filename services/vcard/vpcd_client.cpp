@@ -156,6 +156,10 @@ int run_vpcd_client(JpkiApplet& applet, const ClientOptions& opt, Controls& cont
         std::fprintf(stderr, "madoguchi-vcard: vpcd closed the connection\n");
         break;
       }
+      // vpcd writes without TCP_NODELAY: acknowledge at once so its next message is not held
+      // back by Nagle + delayed ACK (~40 ms per APDU otherwise).
+      int one = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof one);
       const std::size_t len = (std::size_t{len_buf[0]} << 8) | len_buf[1];
       Bytes msg(len);
       if (len > 0 && !recv_all(fd, msg.data(), len)) break;
