@@ -68,6 +68,7 @@ struct PostgresAudit::Impl {
   std::uint64_t replayed_this_outage = 0;
   SteadyClock::time_point next_partition_check{};
   bool partition_warned = false;
+  std::size_t last_batch_size = 0;
 
   std::mutex pool_mu;
   std::vector<std::unique_ptr<pqxx::connection>> pool;
@@ -305,13 +306,17 @@ struct PostgresAudit::Impl {
                          [&] { return !db_queue.empty() || stopping; });
         if (db_queue.empty() && stopping) break;
         if (!db_queue.empty() && !(replay_turn && spool_has_data)) {
-          if (db_queue.size() < cfg.max_batch && cfg.max_wait.count() > 0)
-            db_cv.wait_for(lk, cfg.max_wait,
-                           [&] { return db_queue.size() >= cfg.max_batch || stopping; });
+          // Linger for "the same crowd as last time": the writers woken by the last commit
+          // come back within microseconds, so wait (at most max_wait) until as many records as
+          // the last batch held are queued. A lone writer never waits.
+          const std::size_t target = std::min(cfg.max_batch, last_batch_size);
+          if (target > 1 && db_queue.size() < target && cfg.max_wait.count() > 0)
+            db_cv.wait_for(lk, cfg.max_wait, [&] { return db_queue.size() >= target || stopping; });
           while (!db_queue.empty() && batch.size() < cfg.max_batch) {
             batch.push_back(std::move(db_queue.front()));
             db_queue.pop_front();
           }
+          last_batch_size = batch.size();
           inflight = batch;
           inflight_active = true;
           inflight_since = SteadyClock::now();

@@ -1,7 +1,9 @@
 // Benchmark: audit records/s through the PostgreSQL sink (group commit) against plain
 // one-INSERT-per-transaction from the same number of threads, on the same server, same run.
 //
-//   bench_audit [--conninfo STR] [--records N] [--writers W] [--max-wait-us U]
+//   bench_audit [--conninfo STR] [--records N] [--writers W[,W...]] [--max-wait-us U]
+//
+// Each writer count is measured both ways; the plain baseline uses one connection per writer.
 //
 // Without --conninfo it starts a throwaway PostgreSQL (TempPostgres). With one, it applies the
 // migrations there and writes real rows into audit_checks (use a scratch database).
@@ -79,7 +81,7 @@ double run_parallel(int writers, int records, Work work) {
 struct PlainInserts {
   std::string conninfo;
   std::unique_ptr<pqxx::connection> start(int) const {
-    return std::make_unique<pqxx::connection>(conninfo);
+    return std::make_unique<pqxx::connection>(conninfo + " connect_timeout=60");
   }
   void one(std::unique_ptr<pqxx::connection>& c, int w) const {
     pqxx::work tx(*c);
@@ -102,15 +104,22 @@ struct ThroughSink {
 
 int main(int argc, char** argv) {
   std::string conninfo;
-  int records = 20000, writers = 16, max_wait_us = -1;
+  int records = 20000, max_wait_us = -1;
+  std::vector<int> writer_counts;
   for (int i = 1; i + 1 < argc; i += 2) {
     if (!std::strcmp(argv[i], "--conninfo"))
       conninfo = argv[i + 1];
     else if (!std::strcmp(argv[i], "--records"))
       records = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--writers"))
-      writers = std::stoi(argv[i + 1]);
-    else if (!std::strcmp(argv[i], "--max-wait-us"))
+    else if (!std::strcmp(argv[i], "--writers")) {
+      const std::string list = argv[i + 1];
+      for (std::size_t p = 0; p < list.size();) {
+        auto q = list.find(',', p);
+        if (q == std::string::npos) q = list.size();
+        writer_counts.push_back(std::stoi(list.substr(p, q - p)));
+        p = q + 1;
+      }
+    } else if (!std::strcmp(argv[i], "--max-wait-us"))
       max_wait_us = std::stoi(argv[i + 1]);
     else {
       std::fprintf(stderr, "unknown option %s\n", argv[i]);
@@ -137,24 +146,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "sink: %s\n", sink.error().message.c_str());
     return 1;
   }
-  // Warm both paths up (connections, partitions, caches) before timing.
+  if (writer_counts.empty()) writer_counts = {16};
+  std::printf("audit records/s, %d records per measurement, max_wait %lld us\n", records,
+              static_cast<long long>(cfg.max_wait.count()));
+  std::printf("  writers  plain INSERT/txn   AuditSink   records/commit   ratio\n");
   std::atomic<int> failures{0};
-  run_parallel(writers, writers * 10, PlainInserts{conninfo});
-  run_parallel(writers, writers * 10, ThroughSink{sink->get(), &failures});
-
-  const double plain = run_parallel(writers, records, PlainInserts{conninfo});
-  const auto before = (*sink)->stats();
-  const double grouped = run_parallel(writers, records, ThroughSink{sink->get(), &failures});
-  const auto after = (*sink)->stats();
-  const double per_batch = double(after.written_database - before.written_database) /
-                           double(std::max<std::uint64_t>(1, after.batches - before.batches));
-
-  std::printf("audit records, %d writers, %d records each method (max_wait %lld us)\n", writers,
-              records, static_cast<long long>(cfg.max_wait.count()));
-  std::printf("  plain INSERT, one per transaction: %10.0f records/s\n", plain);
-  std::printf("  AuditSink (group commit):          %10.0f records/s  (%.1f records/commit)\n",
-              grouped, per_batch);
-  std::printf("  ratio sink / plain:                %10.2f\n", grouped / plain);
+  for (int writers : writer_counts) {
+    // Warm both paths up (connections, partitions, caches) before timing.
+    run_parallel(writers, writers * 5, PlainInserts{conninfo});
+    run_parallel(writers, writers * 5, ThroughSink{sink->get(), &failures});
+    const double plain = run_parallel(writers, records, PlainInserts{conninfo});
+    const auto before = (*sink)->stats();
+    const double grouped = run_parallel(writers, records, ThroughSink{sink->get(), &failures});
+    const auto after = (*sink)->stats();
+    const double per_commit = double(after.written_database - before.written_database) /
+                              double(std::max<std::uint64_t>(1, after.batches - before.batches));
+    std::printf("  %7d  %16.0f  %10.0f  %15.1f  %6.2f\n", writers, plain, grouped, per_commit,
+                grouped / plain);
+    std::fflush(stdout);
+  }
   if (failures > 0) {
     std::fprintf(stderr, "%d sink writes were not durable in the database\n", failures.load());
     return 1;

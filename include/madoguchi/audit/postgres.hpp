@@ -1,8 +1,8 @@
 // The PostgreSQL adapter of the audit ports, with group commit and a durable local spool.
 //
 // write() puts the record in a queue; one writer thread takes every pending record (up to
-// max_batch, lingering at most max_wait for more) and inserts them in one transaction, then
-// wakes the writers: one commit (one WAL flush) serves many concurrent checks.
+// max_batch, lingering at most max_wait for as many as the last batch had) and inserts them in one
+// transaction, then wakes the writers: one commit (one WAL flush) serves many concurrent checks.
 // When PostgreSQL is unreachable or a commit takes longer than slow_bound, records go to an
 // append-only spool file instead (length + CRC32 + JSON per record, fdatasync'd in batches)
 // and write() answers Durability::Spooled. A background thread reconnects; the spool is replayed
@@ -24,7 +24,7 @@ struct PostgresAuditConfig {
   std::string conninfo;                            // libpq: "host=... port=... dbname=... user=..."
   std::filesystem::path spool_dir;                 // holds audit.spool (created if missing)
   std::size_t max_batch = 1000;                    // records per transaction
-  std::chrono::microseconds max_wait{500};         // linger for more records before committing
+  std::chrono::microseconds max_wait{2000};        // linger bound for more records per commit
   std::chrono::milliseconds slow_bound{2000};      // a commit slower than this: spool instead
   std::chrono::milliseconds write_timeout{15000};  // write() gives up ("audit.timeout")
   std::chrono::milliseconds retry_interval{500};   // reconnect attempts during an outage
