@@ -11,5 +11,7 @@ using Args = std::span<const std::string_view>;
 
 // madoguchictl document inspect FILE [--visit-date YYYY-MM-DD] [--json]
 int cmd_document(Args args);
+// madoguchictl audit migrate|ready|detach-old|ensure-partitions ... (cmd_audit.cpp)
+int cmd_audit(Args args);
 
 }  // namespace madoguchi::ctl

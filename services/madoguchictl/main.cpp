@@ -18,6 +18,7 @@ struct Command {
 constexpr Command kCommands[] = {
     {"document", madoguchi::ctl::cmd_document,
      "document inspect FILE [--visit-date YYYY-MM-DD] [--json]"},
+    {"audit", madoguchi::ctl::cmd_audit, "audit migrate|ready|detach-old|ensure-partitions ..."},
 };
 
 int usage(FILE* out) {

@@ -139,3 +139,32 @@ TEST(AuditRetention, RowsCaughtByTheDefaultPartitionMoveToTheirNewMonth) {
   EXPECT_EQ(pg.psql("SELECT tableoid::regclass::text LIKE 'audit_checks_p%' FROM audit_checks"),
             "t");
 }
+
+// The operator's path: madoguchictl audit migrate / ready / detach-old.
+TEST(AuditRetention, MadoguchictlMigratesAndDetaches) {
+  const auto ctl = madoguchi_test::binary_dir() / "services" / "madoguchictl" / "madoguchictl";
+  if (!std::filesystem::exists(ctl)) GTEST_SKIP() << "madoguchictl not built";
+  madoguchi_test::TempPostgres pg;
+  const std::string base = ctl.string() + " audit ";
+  const std::string conn = " --conninfo '" + pg.conninfo() + "'";
+  const std::string dir = " --dir " + migrations_dir().string();
+  auto r = madoguchi_test::run_command(base + "ready" + dir + conn);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("audit.schema_outdated"), std::string::npos) << r.output;
+  r = madoguchi_test::run_command(base + "migrate" + dir + conn);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("applied 1 migration"), std::string::npos) << r.output;
+  r = madoguchi_test::run_command(base + "ready" + dir + conn);
+  EXPECT_EQ(r.exit_code, 0) << r.output;
+
+  pg.psql("SELECT audit_ensure_partitions(0, 14)");
+  r = madoguchi_test::run_command(base + "detach-old --months 12 --drop --ahead 5" + conn);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("2 detached, 2 dropped, 2 partition(s) created ahead"),
+            std::string::npos)
+      << r.output;
+  r = madoguchi_test::run_command(base + "detach-old --months 0" + conn);
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  r = madoguchi_test::run_command(base + "detach-old" + conn);
+  EXPECT_EQ(r.exit_code, 2) << r.output;
+}
