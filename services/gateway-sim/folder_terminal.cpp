@@ -43,9 +43,9 @@ void answer(SimGateway& gateway, const fs::path& root, const fs::path& req, int 
   if (bytes.empty()) return;  // not complete yet; writers rename whole files in
   if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
   auto parsed = gw::parse_request(bytes);
-  gw::Response response = parsed ? gateway.handle(*parsed)
-                                 : gateway.error("EOQS1001", parsed.error().message,
-                                                 gw::CharacterCode::ShiftJis);
+  gw::Response response =
+      parsed ? gateway.handle(*parsed)
+             : gateway.error("EOQS1001", parsed.error().message, gw::CharacterCode::ShiftJis);
   std::string res_name = name.substr(0, at) + "res_" + name.substr(at + 4);
   write_atomically(root / "res" / res_name, gw::write(response));
   std::error_code ec;
@@ -64,8 +64,8 @@ void face(SimGateway& gateway, const fs::path& root, const fs::path& trigger, un
   std::error_code ec;
   fs::remove(trigger, ec);
   auto response = gateway.face_result(serial);
-  std::string name = "OQSsiquc01res_face_" + response.header.process_execution_time + "_" +
-                     n_text(++n) + ".xml";
+  std::string name =
+      "OQSsiquc01res_face_" + response.header.process_execution_time + "_" + n_text(++n) + ".xml";
   write_atomically(root / "face" / name, gw::write(response));
 }
 

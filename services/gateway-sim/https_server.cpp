@@ -88,7 +88,7 @@ struct Server {
       return xml(http::status::bad_request, gateway.error("EOQS1001", parsed.error().message), v,
                  keep);
     std::string_view target = req.target();
-    std::size_t expected = target == "/oqs/siquc01"    ? 0
+    std::size_t expected = target == "/oqs/siquc01"     ? 0
                            : target == "/oqs/card"      ? 1
                            : target == "/oqs/muquc01"   ? 2
                            : target == "/oqs/muquc02"   ? 3
@@ -102,8 +102,9 @@ struct Server {
     const auto& code = parsed->header.medical_institution_code;
     if (!code.empty() && code != institution)
       return xml(http::status::forbidden,
-                 gateway.error("EOQS1002", "MedicalInstitutionCode differs from the client "
-                                           "certificate's",
+                 gateway.error("EOQS1002",
+                               "MedicalInstitutionCode differs from the client "
+                               "certificate's",
                                parsed->header.character_code),
                  v, keep);
     return xml(http::status::ok, gateway.handle(*parsed), v, keep);
@@ -164,8 +165,8 @@ int run_https(SimGateway& gateway, const HttpsOptions& options) {
   signals.async_wait([&](auto, int) { ioc.stop(); });
   asio::co_spawn(ioc, server.listen(acceptor), [](std::exception_ptr) {});
   std::cout << "madoguchi-gateway-sim ready https://" << options.address << ":"
-            << acceptor.local_endpoint().port() << " people=" << gateway.population().people().size()
-            << std::endl;
+            << acceptor.local_endpoint().port()
+            << " people=" << gateway.population().people().size() << std::endl;
   ioc.run();
   return 0;
 }

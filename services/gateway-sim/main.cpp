@@ -17,24 +17,24 @@ int main(int argc, char** argv) try {
   std::size_t size = 1000;
   int batch_delay_ms = 200;
   po::options_description desc("madoguchi-gateway-sim options");
-  desc.add_options()("help,h", "this help")
-      ("address", po::value(&https.address)->default_value("127.0.0.1"), "listen address")
-      ("port", po::value(&https.port)->default_value(8443), "HTTPS port (0: any free port)")
-      ("cert", po::value(&https.cert_file), "server certificate (PEM)")
-      ("key", po::value(&https.key_file), "server private key (PEM)")
-      ("ca", po::value(&https.ca_file), "CA that client certificates must chain to (PEM)")
-      ("jpki-ca", po::value(&jpki_ca), "simulated JPKI CA for card certificates (PEM)")
-      ("population", po::value(&population_file), "load the population from this JSON file")
-      ("seed", po::value(&seed)->default_value(1), "seed of the generated population")
-      ("size", po::value(&size)->default_value(1000), "generated people besides the fixed ones")
-      ("today", po::value(&today_text), "reference date yyyyMMdd for generation (default: today)")
-      ("dump-population", po::value(&dump_file), "write the population as JSON and go on")
-      ("latency-ms", po::value(&https.latency_ms)->default_value(0), "delay before each answer")
-      ("failure-rate", po::value(&https.failure_rate)->default_value(0.0),
-       "share of requests answered 503 (0..1)")
-      ("batch-delay-ms", po::value(&batch_delay_ms)->default_value(200),
-       "a batch is 'in progress' this long after its upload")
-      ("folder", po::value(&folder), "play the terminal on the folder exchange in DIR instead");
+  desc.add_options()("help,h", "this help")(
+      "address", po::value(&https.address)->default_value("127.0.0.1"), "listen address")(
+      "port", po::value(&https.port)->default_value(8443), "HTTPS port (0: any free port)")(
+      "cert", po::value(&https.cert_file), "server certificate (PEM)")(
+      "key", po::value(&https.key_file), "server private key (PEM)")(
+      "ca", po::value(&https.ca_file), "CA that client certificates must chain to (PEM)")(
+      "jpki-ca", po::value(&jpki_ca), "simulated JPKI CA for card certificates (PEM)")(
+      "population", po::value(&population_file), "load the population from this JSON file")(
+      "seed", po::value(&seed)->default_value(1), "seed of the generated population")(
+      "size", po::value(&size)->default_value(1000), "generated people besides the fixed ones")(
+      "today", po::value(&today_text), "reference date yyyyMMdd for generation (default: today)")(
+      "dump-population", po::value(&dump_file), "write the population as JSON and go on")(
+      "latency-ms", po::value(&https.latency_ms)->default_value(0), "delay before each answer")(
+      "failure-rate", po::value(&https.failure_rate)->default_value(0.0),
+      "share of requests answered 503 (0..1)")(
+      "batch-delay-ms", po::value(&batch_delay_ms)->default_value(200),
+      "a batch is 'in progress' this long after its upload")(
+      "folder", po::value(&folder), "play the terminal on the folder exchange in DIR instead");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
   po::notify(vm);

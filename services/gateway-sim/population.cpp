@@ -9,12 +9,13 @@
 
 namespace madoguchi::sim {
 
-#define MADOGUCHI_PERSON_FIELDS(X)                                                              \
-  X(card_serial) X(insurer_number) X(insurer_name) X(symbol) X(number) X(branch) X(birth_date) \
-  X(name) X(name_kana) X(insured_name) X(sex) X(relationship) X(card_classification) X(copay) \
-  X(qualification_date) X(disqualification_date) X(reason_of_loss) X(card_valid_date)          \
-  X(card_expiration_date) X(preschool) X(elderly_start) X(elderly_end) X(elderly_ratio)        \
-  X(address) X(post_number)
+#define MADOGUCHI_PERSON_FIELDS(X)                                                            \
+  X(card_serial)                                                                              \
+  X(insurer_number) X(insurer_name) X(symbol) X(number) X(branch) X(birth_date) X(name)       \
+      X(name_kana) X(insured_name) X(sex) X(relationship) X(card_classification) X(copay)     \
+          X(qualification_date) X(disqualification_date) X(reason_of_loss) X(card_valid_date) \
+              X(card_expiration_date) X(preschool) X(elderly_start) X(elderly_end)            \
+                  X(elderly_ratio) X(address) X(post_number)
 
 void to_json(nlohmann::json& j, const Person& p) {
   j = nlohmann::json::object();
@@ -221,10 +222,10 @@ Population Population::generate(std::uint64_t seed, std::size_t size, const Date
       {with_check_digit("3927101"), "大阪府後期高齢者医療広域連合", true},
   };
   const char* family[] = {"田中", "伊藤", "渡辺", "中村", "小林", "加藤", "吉田", "山口"};
-  const char* family_kana[] = {"タナカ", "イトウ", "ワタナベ", "ナカムラ",
-                               "コバヤシ", "カトウ", "ヨシダ", "ヤマグチ"};
+  const char* family_kana[] = {"タナカ",   "イトウ", "ワタナベ", "ナカムラ",
+                               "コバヤシ", "カトウ", "ヨシダ",   "ヤマグチ"};
   const char* given[] = {"健", "美咲", "翔", "陽子", "大輔", "さくら", "誠", "恵"};
-  const char* given_kana[] = {"ケン", "ミサキ", "ショウ", "ヨウコ",
+  const char* given_kana[] = {"ケン",     "ミサキ", "ショウ", "ヨウコ",
                               "ダイスケ", "サクラ", "マコト", "メグミ"};
   const std::string elderly_end = ymd(today.month() >= 8 ? today.year() + 1 : today.year(), 7, 31);
   const std::string elderly_start = ymd(today.month() >= 8 ? today.year() : today.year() - 1, 8, 1);
@@ -253,7 +254,8 @@ Population Population::generate(std::uint64_t seed, std::size_t size, const Date
     p.card_serial = std::to_string(2000000 + i);
     p.qualification_date = today.add_months(-static_cast<int>(1 + pick(120))).compact();
     p.card_valid_date = p.qualification_date;
-    p.address = "東京都窓口区本町" + std::to_string(1 + pick(9)) + "－" + std::to_string(1 + pick(30));
+    p.address =
+        "東京都窓口区本町" + std::to_string(1 + pick(9)) + "－" + std::to_string(1 + pick(30));
     p.post_number = "100-" + std::to_string(1000 + pick(9000));
     if (late_elderly) {
       p.copay = pick(10) < 7 ? "010" : (pick(2) ? "020" : "030");

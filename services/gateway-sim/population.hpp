@@ -17,19 +17,19 @@ struct Person {
   std::string card_serial;  // JPKI certificate serial (decimal) of the person's card; may be empty
   std::string insurer_number;  // 6 or 8 digits, with check digit
   std::string insurer_name;
-  std::string symbol;  // 記号
-  std::string number;  // 番号
-  std::string branch;  // 枝番
+  std::string symbol;      // 記号
+  std::string number;      // 番号
+  std::string branch;      // 枝番
   std::string birth_date;  // yyyyMMdd
   std::string name, name_kana, insured_name;
   std::string sex = "1";           // 1 male, 2 female
   std::string relationship = "1";  // 1 本人, 2 家族
   int validity = 1;                // QualificationValidity; 4 = on file for tests but "not found"
   std::string card_classification = "01";
-  std::string copay;               // "030"
+  std::string copay;  // "030"
   std::string qualification_date, disqualification_date, reason_of_loss;
   std::string card_valid_date, card_expiration_date;
-  std::string preschool;           // "1" for preschool children
+  std::string preschool;                                  // "1" for preschool children
   std::string elderly_start, elderly_end, elderly_ratio;  // 高齢受給者証 (70–74)
   std::string address, post_number;
 };

@@ -192,7 +192,8 @@ gw::Response SimGateway::card(const gw::Request& request) {
   }
   auto r = base(request);
   auto answer = answer_for_person(population_.by_card_serial(serial_of(cert.get())));
-  answer.card_verification = visual ? gw::CardVerification::Visual : gw::CardVerification::Signature;
+  answer.card_verification =
+      visual ? gw::CardVerification::Visual : gw::CardVerification::Signature;
   r.body = std::move(answer);
   return r;
 }

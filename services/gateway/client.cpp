@@ -109,7 +109,8 @@ struct GatewayClient::Impl {
     std::lock_guard lock(breaker_mutex);
     is_probe = false;
     if (breaker == BreakerState::Closed) return true;
-    if (breaker == BreakerState::Open && Clock::now() >= open_until) breaker = BreakerState::HalfOpen;
+    if (breaker == BreakerState::Open && Clock::now() >= open_until)
+      breaker = BreakerState::HalfOpen;
     if (breaker == BreakerState::HalfOpen && !probe_in_flight) {
       probe_in_flight = is_probe = true;
       return true;
@@ -137,7 +138,8 @@ struct GatewayClient::Impl {
     http::request<http::string_body> req{verb, target, 11};
     req.set(http::field::host, config.host);
     req.set(http::field::user_agent, "madoguchi");
-    if (verb == http::verb::post) req.set(http::field::content_type, "application/xml; charset=UTF-8");
+    if (verb == http::verb::post)
+      req.set(http::field::content_type, "application/xml; charset=UTF-8");
     req.keep_alive(true);
     req.body() = std::move(body);
     req.prepare_payload();
@@ -153,8 +155,8 @@ struct GatewayClient::Impl {
         timer.expires_at(std::min(Clock::now() + wait, deadline));
         co_await timer.async_wait(asio::use_awaitable);
         if (Clock::now() >= deadline)
-          co_return Outcome{"gateway.timeout", "deadline passed while retrying: " +
-                                                   last.error_message, 0, {}};
+          co_return Outcome{
+              "gateway.timeout", "deadline passed while retrying: " + last.error_message, 0, {}};
       }
       bool retryable = false;
       Outcome o = co_await attempt_once(req, deadline, retryable);
@@ -207,7 +209,8 @@ struct GatewayClient::Impl {
     lowest.expires_at(deadline);
     co_await http::async_write(conn->stream, req, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (ec == beast::error::timeout) co_return Outcome{"gateway.timeout", "write timed out", 0, {}};
+      if (ec == beast::error::timeout)
+        co_return Outcome{"gateway.timeout", "write timed out", 0, {}};
       retryable = reused;  // a pooled connection the server had already closed
       co_return Outcome{"gateway.unavailable", "write: " + ec.message(), 0, {}};
     }
@@ -216,7 +219,8 @@ struct GatewayClient::Impl {
     co_await http::async_read(conn->stream, conn->buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
-      if (ec == beast::error::timeout) co_return Outcome{"gateway.timeout", "no answer in time", 0, {}};
+      if (ec == beast::error::timeout)
+        co_return Outcome{"gateway.timeout", "no answer in time", 0, {}};
       // A pooled connection closed by the server before it read our request: nothing happened.
       retryable = reused && !parser.got_some();
       if (ec.category() == asio::error::get_ssl_category() && !reused)
@@ -237,10 +241,11 @@ struct GatewayClient::Impl {
                std::chrono::milliseconds timeout) {
     bool probe = false;
     if (!admit(probe))
-      return Outcome{"gateway.unavailable", "circuit breaker open: gateway recently failing", 0, {}};
+      return Outcome{
+          "gateway.unavailable", "circuit breaker open: gateway recently failing", 0, {}};
     auto deadline = Clock::now() + timeout;
-    auto future = asio::co_spawn(ioc, exchange(verb, target, std::move(body), deadline),
-                                 asio::use_future);
+    auto future =
+        asio::co_spawn(ioc, exchange(verb, target, std::move(body), deadline), asio::use_future);
     Outcome o;
     // The coroutine's own timers end it by the deadline; the grace covers scheduling only.
     if (future.wait_until(deadline + std::chrono::milliseconds(200)) != std::future_status::ready) {
@@ -271,7 +276,8 @@ struct GatewayClient::Impl {
       return parsed.error();
     }
     if (o.status != 200 && parsed->status == ProcessingResultStatus::Ok)
-      return make_error("gateway.protocol", "HTTP " + std::to_string(o.status) + " with a normal answer");
+      return make_error("gateway.protocol",
+                        "HTTP " + std::to_string(o.status) + " with a normal answer");
     return parsed;
   }
 
@@ -298,9 +304,8 @@ Result<std::unique_ptr<GatewayClient>> GatewayClient::create(const GatewayClient
   } catch (const std::exception& e) {
     return make_error("gateway.tls", std::string("cannot load TLS files: ") + e.what());
   }
-  impl->institution = !config.medical_institution_code.empty()
-                          ? config.medical_institution_code
-                          : common_name_of(config.cert_file);
+  impl->institution = !config.medical_institution_code.empty() ? config.medical_institution_code
+                                                               : common_name_of(config.cert_file);
   impl->io_thread = std::thread([raw = impl.get()] { raw->ioc.run(); });
   return std::unique_ptr<GatewayClient>(new GatewayClient(std::move(impl)));
 }
@@ -319,7 +324,8 @@ Result<std::chrono::nanoseconds> GatewayClient::ping() {
   auto start = Clock::now();
   Outcome o = impl_->call(http::verb::get, "/healthz", "", impl_->config.deadline);
   if (!o.error_code.empty()) return make_error(o.error_code, o.error_message);
-  if (o.status != 200) return make_error("gateway.unavailable", "healthz answered " + std::to_string(o.status));
+  if (o.status != 200)
+    return make_error("gateway.unavailable", "healthz answered " + std::to_string(o.status));
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - start);
 }
 

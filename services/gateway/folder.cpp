@@ -123,9 +123,9 @@ Result<std::string> FolderTransport::challenge() {
 }
 
 Result<Confirmation> FolderTransport::confirm_by_number(const NumberQuery& query) {
-  auto header = detail::request_header(config_.medical_institution_code,
-                                       ReferenceClassification::InsuranceCardInfo,
-                                       config_.encoding, "");
+  auto header =
+      detail::request_header(config_.medical_institution_code,
+                             ReferenceClassification::InsuranceCardInfo, config_.encoding, "");
   auto res = exchange("OQSsiquc01", detail::number_request(query, header), config_.deadline);
   if (!res) return res.error();
   return detail::confirmation_from(*res);
@@ -145,9 +145,9 @@ Result<std::vector<Confirmation>> FolderTransport::batch(std::span<const NumberQ
     return std::max(std::chrono::milliseconds(1),
                     std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
   };
-  auto header = detail::request_header(config_.medical_institution_code,
-                                       ReferenceClassification::InsuranceCardInfo,
-                                       config_.encoding, "");
+  auto header =
+      detail::request_header(config_.medical_institution_code,
+                             ReferenceClassification::InsuranceCardInfo, config_.encoding, "");
   BatchUpload upload;
   for (const auto& q : queries)
     upload.items.push_back(to_search_info(q.identity, q.birth_date, q.include_limit_certificate));

@@ -8,9 +8,9 @@
 #include <openssl/evp.h>
 #include <pugixml.hpp>
 
+#include <iconv.h>
 #include <cerrno>
 #include <charconv>
-#include <iconv.h>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,7 +27,8 @@ struct ProtocolError : std::runtime_error {
 Result<std::string> convert(std::string_view in, const char* to, const char* from) {
   iconv_t cd = iconv_open(to, from);
   if (cd == reinterpret_cast<iconv_t>(-1))
-    return make_error("gateway.encoding", std::string("iconv cannot convert ") + from + " to " + to);
+    return make_error("gateway.encoding",
+                      std::string("iconv cannot convert ") + from + " to " + to);
   std::string out;
   out.resize(in.size() * 2 + 16);
   char* src = const_cast<char*>(in.data());
@@ -207,8 +208,8 @@ MessageHeader read_header(pugi::xml_node root) {
   h.segment_of_result = get_enum<SegmentOfResult>(x, n::kSegmentOfResult, {1, 2, 9});
   h.error_code = get(x, n::kErrorCode);
   h.error_message = get(x, n::kErrorMessage);
-  h.character_code = get_enum<CharacterCode>(x, n::kCharacterCodeIdentifier, {0, 1})
-                         .value_or(CharacterCode::Utf8);
+  h.character_code =
+      get_enum<CharacterCode>(x, n::kCharacterCodeIdentifier, {0, 1}).value_or(CharacterCode::Utf8);
   return h;
 }
 
@@ -272,11 +273,10 @@ QualificationRecord read_record(pugi::xml_node x) {
         get(e, n::kElderlyRecipientValidEndDate), get(e, n::kElderlyRecipientContributionRatio)};
   }
   if (auto l = x.child(n::kLimitApplicationCertificateRelatedInfo)) {
-    r.limit = LimitApplicationCertificateInfo{
-        get(l, n::kLimitApplicationCertificateClassification),
-        get(l, n::kLimitApplicationCertificateDate),
-        get(l, n::kLimitApplicationCertificateValidStartDate),
-        get(l, n::kLimitApplicationCertificateValidEndDate)};
+    r.limit = LimitApplicationCertificateInfo{get(l, n::kLimitApplicationCertificateClassification),
+                                              get(l, n::kLimitApplicationCertificateDate),
+                                              get(l, n::kLimitApplicationCertificateValidStartDate),
+                                              get(l, n::kLimitApplicationCertificateValidEndDate)};
   }
   r.reference_number = get(x, n::kReferenceNumber);
   return r;
@@ -299,9 +299,10 @@ Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
   for (auto& c : decl) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string utf8;
   bool strict = decl.find("shift_jis") != std::string::npos ||
-                decl.find("shift-jis") != std::string::npos || decl.find("sjis") != std::string::npos;
-  bool cp932 = decl.find("windows-31j") != std::string::npos ||
-               decl.find("cp932") != std::string::npos;
+                decl.find("shift-jis") != std::string::npos ||
+                decl.find("sjis") != std::string::npos;
+  bool cp932 =
+      decl.find("windows-31j") != std::string::npos || decl.find("cp932") != std::string::npos;
   if (strict || cp932) {
     // Many senders that declare Shift_JIS write Windows-31J: fall back to it.
     auto converted = strict ? convert(bytes, "UTF-8", "SHIFT_JIS") : shift_jis_to_utf8(bytes);
@@ -535,9 +536,11 @@ Result<Qualification> to_qualification(const QualificationRecord& r,
       q.copay = *c;
     }
     if (r.elderly && !r.elderly->valid_end_date.empty())
-      q.copay_valid_until = date_or_throw(r.elderly->valid_end_date, "ElderlyRecipientValidEndDate");
+      q.copay_valid_until =
+          date_or_throw(r.elderly->valid_end_date, "ElderlyRecipientValidEndDate");
     else if (r.insurer_number.rfind("39", 0) == 0)  // 法別番号 39: 後期高齢者医療, ratio per card
-      q.copay_valid_until = date_or_throw(r.insured_card_expiration_date, "InsuredCardExpirationDate");
+      q.copay_valid_until =
+          date_or_throw(r.insured_card_expiration_date, "InsuredCardExpirationDate");
     q.qualification_date = date_or_throw(r.qualification_date, "QualificationDate");
     q.disqualification_date = date_or_throw(r.disqualification_date, "DisqualificationDate");
     q.card_valid_until = date_or_throw(r.insured_card_expiration_date, "InsuredCardExpirationDate");

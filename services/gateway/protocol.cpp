@@ -36,8 +36,8 @@ Request number_request(const NumberQuery& q, MessageHeader header) {
 }
 
 Request card_request(const CardQuery& q, MessageHeader header) {
-  return Request{std::move(header), CardAuthentication{q.certificate_der, q.challenge,
-                                                       q.signature, q.visual_confirmation}};
+  return Request{std::move(header), CardAuthentication{q.certificate_der, q.challenge, q.signature,
+                                                       q.visual_confirmation}};
 }
 
 Result<void> check_status(const Response& r) {

@@ -26,7 +26,9 @@ struct Percentiles {
 
 Percentiles percentiles(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
-  auto at = [&](double q) { return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))]; };
+  auto at = [&](double q) {
+    return ms[std::min(ms.size() - 1, static_cast<std::size_t>(q * ms.size()))];
+  };
   return {at(0.50), at(0.95), at(0.99)};
 }
 

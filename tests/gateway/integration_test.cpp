@@ -7,9 +7,9 @@
 #include <madoguchi_test/process.hpp>
 
 #include <gtest/gtest.h>
-#include <nlohmann/json.hpp>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <nlohmann/json.hpp>
 
 #include <fstream>
 #include <thread>
@@ -64,22 +64,23 @@ class Gateway : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     dir_ = new madoguchi_test::TempDir("gateway");
-    certs_ = dir_->path() / "certs";
-    auto r = madoguchi_test::run_command("bash " +
-                                         (madoguchi_test::source_dir() / "deploy/dev-certs.sh")
-                                             .string() +
-                                         " " + certs_.string());
+    // Certificates are kept between test processes (dev-certs.sh keeps existing files): RSA
+    // key generation would otherwise dominate each test's time.
+    certs_ = madoguchi_test::binary_dir() / "test-var" / "gateway-certs";
+    auto r = madoguchi_test::run_command(
+        "bash " + (madoguchi_test::source_dir() / "deploy/dev-certs.sh").string() + " " +
+        certs_.string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
     // A card of the simulated JPKI CA with serial 1001, and one from a CA nobody trusts.
     r = madoguchi_test::run_command(
-        "cd " + certs_.string() +
-        " && openssl req -newkey rsa:2048 -nodes -keyout card1001.key -out card1001.csr"
+        "cd " + certs_.string() + " && { test -s card1001.der && test -s rogue.der; } ||" +
+        " { openssl req -newkey rsa:2048 -nodes -keyout card1001.key -out card1001.csr"
         " -subj '/C=JP/CN=card 1001' 2>/dev/null"
         " && openssl x509 -req -in card1001.csr -CA jpki-ca.crt -CAkey jpki-ca.key"
-        " -set_serial 1001 -days 30 -sha256 -outform DER -out card1001.der 2>/dev/null"
+        " -set_serial 1001 -days 3650 -sha256 -outform DER -out card1001.der 2>/dev/null"
         " && openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt"
-        " -days 30 -subj '/CN=1312345678' -set_serial 1001 2>/dev/null"
-        " && openssl x509 -in rogue.crt -outform DER -out rogue.der");
+        " -days 3650 -subj '/CN=1312345678' -set_serial 1001 2>/dev/null"
+        " && openssl x509 -in rogue.crt -outform DER -out rogue.der; }");
     ASSERT_EQ(r.exit_code, 0) << r.output;
     port_ = madoguchi_test::free_port();
     population_ = dir_->path() / "population.json";
@@ -93,12 +94,18 @@ class Gateway : public ::testing::Test {
   static ChildProcess* start_https(unsigned short port, std::vector<std::string> extra = {},
                                    const std::string& address = "127.0.0.1") {
     std::vector<std::string> argv = {kSim,
-                                     "--port", std::to_string(port),
-                                     "--cert", (certs_ / "gateway.crt").string(),
-                                     "--key", (certs_ / "gateway.key").string(),
-                                     "--ca", (certs_ / "ca.crt").string(),
-                                     "--jpki-ca", (certs_ / "jpki-ca.crt").string(),
-                                     "--batch-delay-ms", "100"};
+                                     "--port",
+                                     std::to_string(port),
+                                     "--cert",
+                                     (certs_ / "gateway.crt").string(),
+                                     "--key",
+                                     (certs_ / "gateway.key").string(),
+                                     "--ca",
+                                     (certs_ / "ca.crt").string(),
+                                     "--jpki-ca",
+                                     (certs_ / "jpki-ca.crt").string(),
+                                     "--batch-delay-ms",
+                                     "100"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto* p = new ChildProcess(argv, {}, dir_->path() / ("sim-" + std::to_string(port) + ".log"));
     if (address == "127.0.0.1") {
@@ -357,10 +364,12 @@ TEST_F(Gateway, SlowGatewayTimesOutAtTheDeadline) {
 
 TEST_F(Gateway, FolderExchangeWithTheSimulatorAsTerminal) {
   madoguchi_test::TempDir folder("oqs-folder");
-  ChildProcess terminal({kSim, "--folder", folder.path().string(), "--size", "20"}, {},
-                        folder.path() / "terminal.log");
-  gw::FolderTransport transport({folder.path(), "1312345678", 5000ms, 20000ms,
-                                 gw::CharacterCode::ShiftJis});
+  // The population the HTTPS simulator dumped, loaded back from its JSON file.
+  ChildProcess terminal(
+      {kSim, "--folder", folder.path().string(), "--population", population_.string()}, {},
+      folder.path() / "terminal.log");
+  gw::FolderTransport transport(
+      {folder.path(), "1312345678", 5000ms, 20000ms, gw::CharacterCode::ShiftJis});
   auto r = transport.confirm_by_number(query("06139992", "1001", "1001", "00", "19850412"));
   ASSERT_TRUE(r) << r.error().code << " " << r.error().message << "\n" << terminal.log();
   EXPECT_EQ(r->validity, QualificationValidity::Valid);
@@ -391,8 +400,7 @@ TEST_F(Gateway, FolderExchangeWithTheSimulatorAsTerminal) {
 
   // A terminal that has stopped: the deadline answers.
   terminal.stop();
-  gw::FolderTransport quick({folder.path(), "1312345678", 300ms, 1000ms,
-                             gw::CharacterCode::Utf8});
+  gw::FolderTransport quick({folder.path(), "1312345678", 300ms, 1000ms, gw::CharacterCode::Utf8});
   auto start = std::chrono::steady_clock::now();
   auto t = quick.confirm_by_number(query("06139992", "1001", "1001", "00", ""));
   ASSERT_FALSE(t);

@@ -63,9 +63,9 @@ std::vector<gw::Request> requests(gw::CharacterCode code) {
   out.push_back({header(code, false), search_info()});
   auto card_header = header(code, false);
   card_header.reference_classification = gw::ReferenceClassification::Card;
-  out.push_back({card_header, gw::CardAuthentication{std::string("\x30\x82\x01\x00\xff", 5),
-                                                     std::string(32, '\x07'),
-                                                     std::string(256, '\xa5'), false}});
+  out.push_back({card_header,
+                 gw::CardAuthentication{std::string("\x30\x82\x01\x00\xff", 5),
+                                        std::string(32, '\x07'), std::string(256, '\xa5'), false}});
   out.push_back({card_header, gw::CardAuthentication{std::string("\x30\x82", 2), "", "", true}});
   gw::BatchUpload batch;
   for (int i = 0; i < 3; ++i) {
@@ -197,10 +197,10 @@ TEST(Malformed, GivesProtocolErrors) {
   const std::vector<std::string> bad = {
       "",
       "not xml at all",
-      "<XmlMsg><MessageHeader>",                                     // truncated
-      "<?xml version=\"1.0\"?><Other/>",                             // wrong root
-      "<XmlMsg><MessageBody/></XmlMsg>",                             // no header
-      "<XmlMsg><MessageHeader/></XmlMsg>",                           // no body
+      "<XmlMsg><MessageHeader>",            // truncated
+      "<?xml version=\"1.0\"?><Other/>",    // wrong root
+      "<XmlMsg><MessageBody/></XmlMsg>",    // no header
+      "<XmlMsg><MessageHeader/></XmlMsg>",  // no body
       "<XmlMsg><MessageHeader/><MessageBody><Unknown/></MessageBody></XmlMsg>",
       "<XmlMsg><MessageHeader><CharacterCodeIdentifier>7</CharacterCodeIdentifier>"
       "</MessageHeader><MessageBody><ChallengeRequest/></MessageBody></XmlMsg>",

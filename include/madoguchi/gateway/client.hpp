@@ -22,8 +22,8 @@ struct GatewayClientConfig {
   std::string ca_file;    // the only CA trusted for the gateway's certificate (pinned)
   std::string cert_file;  // our client certificate (PEM); CN = 医療機関コード
   std::string key_file;   // its private key (PEM)
-  std::string medical_institution_code;  // MessageHeader; empty: taken from the cert's CN
-  std::chrono::milliseconds deadline{3000};        // per single request, retries included
+  std::string medical_institution_code;      // MessageHeader; empty: taken from the cert's CN
+  std::chrono::milliseconds deadline{3000};  // per single request, retries included
   std::chrono::milliseconds batch_deadline{120000};  // whole upload + download of a batch
   int retries = 2;                                   // extra attempts for idempotent failures
   std::chrono::milliseconds retry_backoff{50};       // base; each retry waits base*2^n ± 50 %

@@ -44,11 +44,11 @@ struct MessageHeader {
 
 // QualificationConfirmSearchInfo: confirm by number (保険者番号・記号・番号・枝番・生年月日).
 struct SearchInfo {
-  std::string insurer_number;                 // 8 characters (国保: padded)
-  std::string insured_card_symbol;            // 記号, may be empty
-  std::string insured_identification_number;  // 番号
-  std::string insured_branch_number;          // 枝番, 2 digits or empty
-  std::string birthdate;                      // yyyyMMdd or empty
+  std::string insurer_number;                  // 8 characters (国保: padded)
+  std::string insured_card_symbol;             // 記号, may be empty
+  std::string insured_identification_number;   // 番号
+  std::string insured_branch_number;           // 枝番, 2 digits or empty
+  std::string birthdate;                       // yyyyMMdd or empty
   bool limit_application_certificate = false;  // LimitApplicationCertificateRelatedConsFlg
 
   friend bool operator==(const SearchInfo&, const SearchInfo&) = default;
@@ -86,7 +86,7 @@ struct Request {
 };
 
 struct ElderlyRecipientCertificateInfo {  // 高齢受給者証 (70–74)
-  std::string date;                // ElderlyRecipientCertificateDate (交付)
+  std::string date;                       // ElderlyRecipientCertificateDate (交付)
   std::string valid_start_date;
   std::string valid_end_date;
   std::string contribution_ratio;  // "020"
@@ -180,7 +180,7 @@ Result<Response> parse_response(std::string_view bytes);
 // A result in the domain's types; identifiers and dates that do not parse are
 // "gateway.protocol".
 Result<Qualification> to_qualification(const QualificationRecord& record,
-                                        QualificationValidity validity);
+                                       QualificationValidity validity);
 // The search info for a domain query.
 SearchInfo to_search_info(const InsuranceIdentity& identity, const std::optional<Date>& birth_date,
                           bool limit_application_certificate = false);

@@ -35,8 +35,8 @@ struct NumberQuery {
 // Confirm by card: what the card reader produced for a challenge from challenge().
 struct CardQuery {
   std::string certificate_der;  // JPKI user-authentication certificate (利用者証明用電子証明書)
-  std::string challenge;        // raw bytes, as challenge() returned them
-  std::string signature;        // RSA PKCS#1 v1.5 SHA-256 over the raw challenge; empty if visual
+  std::string challenge;  // raw bytes, as challenge() returned them
+  std::string signature;  // RSA PKCS#1 v1.5 SHA-256 over the raw challenge; empty if visual
   bool visual_confirmation = false;  // 目視確認: the desk looked at the card's face instead
 };
 
