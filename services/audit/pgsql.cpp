@@ -14,6 +14,22 @@ std::string with_connect_timeout(const std::string& conninfo, int seconds) {
   return conninfo + " connect_timeout=" + value;  // libpq: the last setting wins
 }
 
+std::string with_liveness_checks(const std::string& conninfo) {
+  // A peer that vanished without a FIN/RST (network cut, host down) is noticed in seconds
+  // instead of the kernel's two hours. Ignored on Unix-domain sockets.
+  const char* params[] = {"keepalives=1", "keepalives_idle=5", "keepalives_interval=2",
+                          "keepalives_count=3", "tcp_user_timeout=10000"};
+  const bool uri = conninfo.rfind("postgresql://", 0) == 0 || conninfo.rfind("postgres://", 0) == 0;
+  std::string out = conninfo;
+  for (const char* p : params) {
+    if (uri)
+      out += (out.find('?') == std::string::npos ? "?" : "&") + std::string(p);
+    else
+      out += std::string(" ") + p;
+  }
+  return out;
+}
+
 std::string iso_utc(TimePoint t) {
   using namespace std::chrono;
   const auto us = t.time_since_epoch();

@@ -13,6 +13,8 @@ namespace madoguchi::audit::detail {
 
 // conninfo with connect_timeout set (keyword form: appended; URI form: as a parameter).
 std::string with_connect_timeout(const std::string& conninfo, int seconds);
+// conninfo with TCP keepalives and tcp_user_timeout, for long-lived connections.
+std::string with_liveness_checks(const std::string& conninfo);
 
 // "2025-11-25 06:00:00.123456+00"
 std::string iso_utc(TimePoint t);

@@ -118,6 +118,9 @@ struct PostgresAudit::Impl {
   bool connect() {
     try {
       conn = std::make_unique<pqxx::connection>(conninfo);
+      // A statement stuck behind a lock must not hold the writer forever: it errors, the
+      // adapter reconnects (its records were spooled after slow_bound already).
+      pqxx::nontransaction(*conn).exec("SET statement_timeout = '30s'");
     } catch (const std::exception& e) {
       conn.reset();
       std::lock_guard lk(mu);
@@ -414,7 +417,7 @@ Result<std::unique_ptr<PostgresAudit>> PostgresAudit::open(PostgresAuditConfig c
   auto spool = detail::Spool::open(config.spool_dir);
   if (!spool) return spool.error();
   auto impl = std::make_unique<Impl>();
-  impl->conninfo = detail::with_connect_timeout(config.conninfo, 1);
+  impl->conninfo = detail::with_liveness_checks(detail::with_connect_timeout(config.conninfo, 1));
   impl->cfg = std::move(config);
   impl->spool = std::move(*spool);
   const auto& rec = impl->spool->recovery();

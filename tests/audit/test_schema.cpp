@@ -160,8 +160,7 @@ TEST(AuditRetention, MadoguchictlMigratesAndDetaches) {
   pg.psql("SELECT audit_ensure_partitions(0, 14)");
   r = madoguchi_test::run_command(base + "detach-old --months 12 --drop --ahead 5" + conn);
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("2 detached, 2 dropped, 2 partition(s) created ahead"),
-            std::string::npos)
+  EXPECT_NE(r.output.find("2 detached, 2 dropped, 2 partition(s) created ahead"), std::string::npos)
       << r.output;
   r = madoguchi_test::run_command(base + "detach-old --months 0" + conn);
   EXPECT_EQ(r.exit_code, 1) << r.output;

@@ -52,7 +52,7 @@ class AuditSinkTest : public ::testing::Test {
 
 // Writers that keep writing until told to stop, remembering every acknowledged id.
 struct LoadGenerator {
-  explicit LoadGenerator(AuditSink& sink, int threads) {
+  LoadGenerator(AuditSink& sink, int threads, std::chrono::microseconds pace_) : pace(pace_) {
     for (int t = 0; t < threads; ++t)
       workers.emplace_back([this, &sink, t] {
         while (!stop) {
@@ -196,8 +196,7 @@ TEST_F(AuditSinkTest, DatabaseStoppedUnderLoadLosesAndDuplicatesNothing) {
   cfg.retry_interval = 200ms;
   auto sink = open_sink(cfg);
   ASSERT_TRUE(sink);
-  LoadGenerator load(*sink, 8);
-  load.pace = 2ms;
+  LoadGenerator load(*sink, 8, 2ms);
   std::this_thread::sleep_for(2s);
   const auto before_outage = load.acked_count();
   EXPECT_GT(before_outage, 100u);
