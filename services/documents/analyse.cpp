@@ -131,8 +131,10 @@ Line prepare(const TextLine& tl) {
   if (l.norm.size() != tl.text.size()) l.norm = tl.text;
   // Sentences are notes and instructions, never a label with its value.
   const std::u32string t = trim(l.norm);
-  l.prose = t.find_first_of(U"。、") != std::u32string::npos || t.starts_with(U"※") ||
-            t.starts_with(U"(注)");
+  // (A lone 。 in a short OCR line is dust, not a sentence.)
+  const auto visible = std::count_if(t.begin(), t.end(), [](char32_t c) { return !is_space(c); });
+  l.prose = (t.find_first_of(U"。、") != std::u32string::npos && visible >= 16) ||
+            t.starts_with(U"※") || t.starts_with(U"(注)");
   if (l.prose) return l;
   // Compact view: code points that count for label matching, with their indices.
   std::vector<std::size_t> idx;
@@ -142,6 +144,7 @@ Line prepare(const TextLine& tl) {
     compact.push_back(l.norm[i]);
     idx.push_back(i);
   }
+  const bool ocr = !tl.boxes.empty();
   std::size_t k = 0;
   while (k < compact.size()) {
     const Label* best = nullptr;
@@ -150,9 +153,25 @@ Line prepare(const TextLine& tl) {
           (!best || lab.text.size() > best->text.size()))
         best = &lab;
     }
+    // OCR garbles one character of a long label now and then (有効期眼, 世帯上氏名): allow one
+    // substitution in labels of four characters or more, on OCR text only.
+    if (!best && ocr) {
+      for (const Label& lab : kLabels) {
+        if (lab.text.size() < 4 || k + lab.text.size() > compact.size()) continue;
+        int diff = 0;
+        for (std::size_t j = 0; j < lab.text.size() && diff < 2; ++j)
+          diff += compact[k + j] != lab.text[j];
+        if (diff == 1 && (!best || lab.text.size() > best->text.size())) best = &lab;
+      }
+    }
+    // OCR misreads the 被 of 被保険者番号 now and then: one stray character right before
+    // 保険者番号 at the start of a line is that 被.
     if (best) {
-      l.hits.push_back({best, idx[k], idx[k + best->text.size() - 1] + 1});
-      k += best->text.size();
+      const std::size_t len = best->text.size();
+      if (best->field == F::insurer_number && k == 1 && compact[0] > 0x3000 && l.hits.empty())
+        best = &kLabels[0];
+      l.hits.push_back({best, idx[k], idx[k + len - 1] + 1});
+      k += len;
     } else {
       ++k;
     }
@@ -230,10 +249,12 @@ std::vector<Candidate> collect(std::vector<Line>& lines) {
 
 // ---- value parsing --------------------------------------------------------------------------
 
+// Without spaces and without the specks OCR leaves in a cell.
 std::string compact_ascii(std::u32string_view norm) {
   std::u32string s;
   for (char32_t c : norm)
-    if (!is_space(c)) s.push_back(c);
+    if (!is_space(c) && std::u32string_view(U"。、,'\"`;「」").find(c) == std::u32string_view::npos)
+      s.push_back(c);
   return utf8(s);
 }
 
@@ -251,7 +272,7 @@ bool is_placeholder(std::u32string_view norm) {
 std::string map_digits(std::string s) {
   for (char& c : s) {
     if (c == 'o' || c == 'O' || c == 'D') c = '0';
-    if (c == 'l' || c == 'I' || c == '|') c = '1';
+    if (c == 'l' || c == 'I') c = '1';
   }
   return s;
 }
@@ -347,9 +368,11 @@ Parsed apply(const Candidate& c, DocumentFields& f, const DigitReader& reread) {
       b.x0 = std::min(b.x0, x.x0), b.y0 = std::min(b.y0, x.y0);
       b.x1 = std::max(b.x1, x.x1), b.y1 = std::max(b.y1, x.y1);
     }
+    // A clean first read stays: the whitelisted line read is a repair for mixed-up cells, and
+    // on clean cells it is the less accurate of the two.
+    if (text::all_digits(first) && c.field != F::insurer_number) return first;
     auto second = reread(c.page, b);
     if (!second || second->empty()) return first;
-    if (text::all_digits(first) && second->size() != first.size()) return first;
     return *second;
   };
   const std::string id = compact_ascii(c.norm);
@@ -517,8 +540,10 @@ void classify(const std::vector<Line>& lines, InspectionReport& r) {
     ++line_no;
   }
   int best = static_cast<int>(DocumentType::Unknown);
+  // A title alone decides; so do two labels only one document type carries (OCR may garble
+  // the title).
   for (int t = 0; t < 4; ++t)
-    if (score[t] >= 3 && (best == 4 || score[t] > score[best])) best = t;
+    if (score[t] >= 2 && (best == 4 || score[t] > score[best])) best = t;
   r.type = static_cast<DocumentType>(best);
   if (r.type == DocumentType::QualificationNotice) {
     // The full notice carries the covering letter and the cut line; the slip alone does not.
