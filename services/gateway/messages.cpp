@@ -150,9 +150,14 @@ std::string finish(pugi::xml_document& doc, CharacterCode code) {
   auto decl = doc.prepend_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
   decl.append_attribute("encoding") = code == CharacterCode::ShiftJis ? "Shift_JIS" : "UTF-8";
-  std::ostringstream out;
-  doc.save(out, "  ", pugi::format_default, pugi::encoding_utf8);
-  std::string utf8 = out.str();
+  struct StringWriter : pugi::xml_writer {
+    std::string out;
+    void write(const void* data, size_t size) override {
+      out.append(static_cast<const char*>(data), size);
+    }
+  } writer;
+  doc.save(writer, "  ", pugi::format_default, pugi::encoding_utf8);
+  std::string utf8 = std::move(writer.out);
   if (code == CharacterCode::Utf8) return utf8;
   // Strict Shift_JIS when the text fits; otherwise (髙, ①, ～ …) Windows-31J, declared as such
   // so that a conforming XML reader decodes it right.
@@ -292,12 +297,36 @@ QualificationAnswer read_answer(pugi::xml_node x) {
   return a;
 }
 
+// Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
+bool valid_utf8(std::string_view s) {
+  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
+  const auto* end = p + s.size();
+  while (p < end) {
+    unsigned char c = *p;
+    if (c < 0x80) {
+      ++p;
+      continue;
+    }
+    int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
+    if (n < 0 || c > 0xF4 || end - p <= n) return false;
+    for (int i = 1; i <= n; ++i)
+      if ((p[i] & 0xC0) != 0x80) return false;
+    if (c == 0xE0 && p[1] < 0xA0) return false;   // overlong
+    if (c == 0xED && p[1] >= 0xA0) return false;  // surrogates
+    if (c == 0xF0 && p[1] < 0x90) return false;   // overlong
+    if (c == 0xF4 && p[1] >= 0x90) return false;  // above U+10FFFF
+    p += n + 1;
+  }
+  return true;
+}
+
 // Decodes the bytes named by the XML declaration into a pugixml document rooted at XmlMsg.
 Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
   std::string_view head = bytes.substr(0, std::min<std::size_t>(bytes.size(), 200));
   std::string decl(head.substr(0, head.find("?>") == std::string_view::npos ? 0 : head.find("?>")));
   for (auto& c : decl) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  std::string utf8;
+  std::string converted_text;
+  std::string_view utf8;
   bool strict = decl.find("shift_jis") != std::string::npos ||
                 decl.find("shift-jis") != std::string::npos ||
                 decl.find("sjis") != std::string::npos;
@@ -308,12 +337,12 @@ Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
     auto converted = strict ? convert(bytes, "UTF-8", "SHIFT_JIS") : shift_jis_to_utf8(bytes);
     if (!converted && strict) converted = shift_jis_to_utf8(bytes);
     if (!converted) return make_error("gateway.protocol", converted.error().message);
-    utf8 = std::move(*converted);
+    converted_text = std::move(*converted);
+    utf8 = converted_text;
   } else {
-    utf8.assign(bytes);
+    utf8 = bytes;
     // pugixml would pass invalid UTF-8 through; the domain expects valid text.
-    if (!convert(utf8, "UTF-8", "UTF-8"))
-      return make_error("gateway.protocol", "message is not valid UTF-8");
+    if (!valid_utf8(utf8)) return make_error("gateway.protocol", "message is not valid UTF-8");
   }
   auto parsed = doc.load_buffer(utf8.data(), utf8.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed)

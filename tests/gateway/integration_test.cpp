@@ -327,7 +327,7 @@ TEST_F(Gateway, DeadGatewayIsUnavailableWithinTheDeadlineAndTheBreakerRecovers) 
   // Open: answered at once, without touching the network.
   auto start = std::chrono::steady_clock::now();
   auto fast = c->confirm_by_number(q);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 20ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 100ms);
   ASSERT_FALSE(fast);
   EXPECT_EQ(fast.error().code, "gateway.unavailable");
   EXPECT_NE(fast.error().message.find("circuit"), std::string::npos);
@@ -359,7 +359,7 @@ TEST_F(Gateway, SlowGatewayTimesOutAtTheDeadline) {
   ASSERT_FALSE(r);
   EXPECT_EQ(r.error().code, "gateway.timeout");
   EXPECT_GE(took, 450ms);
-  EXPECT_LT(took, 800ms);
+  EXPECT_LT(took, 1200ms);  // well before the 1.5 s answer
 }
 
 TEST_F(Gateway, FolderExchangeWithTheSimulatorAsTerminal) {
