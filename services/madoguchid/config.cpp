@@ -25,6 +25,13 @@ json default_config() {
        {{"conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=postgres connect_timeout=2"},
         {"migrations_dir", MADOGUCHI_DEFAULT_MIGRATIONS_DIR}}},
       {"audit", {{"spool_dir", "var/spool"}, {"retention_months", 60}}},
+      {"gateway",
+       {{"host", "localhost"},
+        {"port", 9443},
+        {"ca_file", "var/certs/ca.crt"},
+        {"cert_file", "var/certs/client.crt"},
+        {"key_file", "var/certs/client.key"},
+        {"deadline_ms", 3000}}},
       {"log", {{"level", "info"}}},
       {"api", {{"clients", json::array()}}},
   };

@@ -7,6 +7,8 @@
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
 #include <madoguchi/audit/schema.hpp>
+#include <madoguchi/check/check_service.hpp>
+#include <madoguchi/gateway/client.hpp>
 
 #include <spdlog/spdlog.h>
 #include <boost/program_options.hpp>
@@ -119,6 +121,24 @@ int main(int argc, char** argv) {
     }
   });
 
+  const json& gw = config["gateway"];
+  madoguchi::gateway::GatewayClientConfig gateway_config;
+  gateway_config.host = gw["host"];
+  gateway_config.port = gw["port"].get<unsigned short>();
+  gateway_config.ca_file = gw["ca_file"];
+  gateway_config.cert_file = gw["cert_file"];
+  gateway_config.key_file = gw["key_file"];
+  gateway_config.deadline = std::chrono::milliseconds(gw["deadline_ms"].get<int>());
+  auto gateway = madoguchi::gateway::GatewayClient::create(gateway_config);
+  if (!gateway) {
+    spdlog::critical("gateway client cannot start: {}: {}", gateway.error().code,
+                     gateway.error().message);
+    stopping = true;
+    migrator.join();
+    return 1;
+  }
+  madoguchi::check::CheckService checks(**gateway, **audit);
+
   auto router = std::make_shared<madoguchi::api::Router>(api_clients(config));
   madoguchi::audit::PostgresAudit& store = **audit;
   madoguchi::api::add_health_routes(
@@ -129,6 +149,7 @@ int main(int argc, char** argv) {
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&store] { return prometheus(store.stats()); }});
   madoguchi::api::add_check_routes(*router, store);
+  madoguchi::api::add_check_service_routes(*router, checks, config["terminal_id"]);
 
   madoguchi::api::ServerConfig server_config;
   const json& listen = config["listen"];

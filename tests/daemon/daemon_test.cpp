@@ -34,6 +34,9 @@ class Daemon {
         "MADOGUCHI_TLS_KEY_FILE=" + (certs / "madoguchid.key").string(),
         "MADOGUCHI_DATABASE_CONNINFO=" + pg.conninfo(),
         "MADOGUCHI_AUDIT_SPOOL_DIR=" + (dir.path() / "spool").string(),
+        "MADOGUCHI_GATEWAY_CA_FILE=" + (certs / "ca.crt").string(),
+        "MADOGUCHI_GATEWAY_CERT_FILE=" + (certs / "client.crt").string(),
+        "MADOGUCHI_GATEWAY_KEY_FILE=" + (certs / "client.key").string(),
         std::string("MADOGUCHI_API_CLIENTS=[{\"id\":\"desk-test\",\"token_sha256\":\"") +
             token_sha256() + "\"}]",
     };

@@ -31,3 +31,20 @@ void add_check_routes(Router& router, audit::AuditReader& reader);
 nlohmann::json to_json(const audit::AuditRecord& record);
 
 }  // namespace madoguchi::api
+
+namespace madoguchi::check {
+class CheckService;
+}
+
+namespace madoguchi::api {
+
+// POST /v1/checks/by-number: {"insurer_number","symbol","number","branch","birth_date",
+// "visit_date"} → the decision (docs/api.md). Invalid identifiers: 422 problem+json with the
+// domain's code, and the attempt is audited too. Authenticated.
+void add_check_service_routes(Router& router, check::CheckService& service,
+                              std::string terminal_id);
+
+// The JSON form of a decision in API answers.
+nlohmann::json to_json(const Decision& decision);
+
+}  // namespace madoguchi::api

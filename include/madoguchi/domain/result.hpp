@@ -14,6 +14,10 @@
 namespace madoguchi {
 
 struct Error {
+  // Not an aggregate on purpose: a Result<std::string> must not mistake a string for an Error.
+  Error() = default;
+  Error(std::string c, std::string m) : code(std::move(c)), message(std::move(m)) {}
+
   std::string code;     // stable, dotted: "insurer_number.check_digit"
   std::string message;  // English, for logs and developers; never contains personal data
 

@@ -1,0 +1,78 @@
+// The check service (資格確認): the one place where a check is run end to end —
+// online answer → acceptance rules → decision → audit record. Transports (HTTP handlers, the
+// card reader loop, batch jobs) call it; it calls only ports.
+//
+// A check is answered only after its audit record is durable: when the audit port fails, the
+// result is an error and the caller must not show a decision.
+#pragma once
+
+#include <madoguchi/audit/audit.hpp>
+#include <madoguchi/domain/decision.hpp>
+#include <madoguchi/gateway/port.hpp>
+#include <madoguchi/policy/acceptance.hpp>
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+namespace madoguchi::check {
+
+struct Caller {
+  std::string terminal_id;  // 窓口端末
+  std::string client_id;    // authenticated API client
+};
+
+// 番号による確認: by a receipt system, a batch, or a desk typing the card's numbers.
+struct NumberCheck {
+  InsuranceIdentity identity;
+  std::optional<Date> birth_date;
+  Date visit_date;
+  std::string batch_id;  // "" unless part of a batch
+};
+
+// 書類による確認: what the document showed, in which context; confirmed online by its numbers.
+struct DocumentCheck {
+  policy::Presentation presentation;
+  std::optional<InsuranceIdentity> identity;  // absent: the document did not show enough
+  std::optional<Date> birth_date;
+  Date visit_date;
+  std::string document_sha256;  // of the uploaded bytes; the document itself is not kept
+};
+
+struct CheckOutcome {
+  std::string check_id;
+  Decision decision;
+  audit::Durability durability = audit::Durability::Database;
+  std::chrono::microseconds latency{0};
+};
+
+// Input that could not become a check (an invalid insurer number, an unreadable document) is
+// still recorded: the audit log answers "who tried to look up what", not only successes.
+struct RejectedInput {
+  audit::Method method = audit::Method::Number;
+  std::string document_type;
+  std::string error_code;  // the validation error's stable code
+  std::string insurer_number, insured_symbol, insured_number, branch_number;  // as given
+  std::string document_sha256;
+};
+
+class CheckService {
+ public:
+  CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audit);
+
+  // Errors: only the audit port's ("audit.*"): no durable record, no answer.
+  Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
+  Result<CheckOutcome> by_document(const Caller& caller, const DocumentCheck& check);
+  Result<std::string> record_rejected(const Caller& caller, const RejectedInput& input);
+
+ private:
+  policy::OnlineAnswer ask(const InsuranceIdentity& identity, std::optional<Date> birth_date,
+                           audit::AuditRecord& record);
+  Result<CheckOutcome> finish(audit::AuditRecord& record, Decision decision,
+                              std::chrono::steady_clock::time_point started);
+
+  gateway::GatewayPort& gateway_;
+  audit::AuditSink& audit_;
+};
+
+}  // namespace madoguchi::check

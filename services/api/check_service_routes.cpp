@@ -1,0 +1,130 @@
+#include <madoguchi/api/routes.hpp>
+#include <madoguchi/check/check_service.hpp>
+
+#include <ctime>
+
+namespace madoguchi::api {
+
+namespace {
+
+// The clinic's day: Japan has one time zone (JST, UTC+9) and no daylight saving.
+Date today_in_japan() {
+  const std::time_t now = std::time(nullptr) + 9 * 3600;
+  std::tm tm{};
+  gmtime_r(&now, &tm);
+  return *Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
+}
+
+std::string field(const nlohmann::json& body, const char* key) {
+  auto it = body.find(key);
+  return it != body.end() && it->is_string() ? it->get<std::string>() : std::string{};
+}
+
+nlohmann::json qualification_json(const Qualification& q) {
+  nlohmann::json j{{"validity", to_string(q.validity)}};
+  if (q.identity) {
+    j["insurer_number"] = q.identity->insurer.digits();
+    if (q.identity->symbol) j["symbol"] = q.identity->symbol->value();
+    j["number"] = q.identity->number.value();
+    if (q.identity->branch) j["branch"] = q.identity->branch->value();
+  }
+  if (!q.insurer_name.empty()) j["insurer_name"] = q.insurer_name;
+  if (q.relationship) j["relationship"] = to_string(*q.relationship);
+  if (q.copay) j["copay_percent"] = q.copay->percent();
+  if (q.copay_valid_until) j["copay_valid_until"] = q.copay_valid_until->iso();
+  if (q.qualification_date) j["qualification_date"] = q.qualification_date->iso();
+  if (q.disqualification_date) j["disqualification_date"] = q.disqualification_date->iso();
+  if (q.card_valid_until) j["valid_until"] = q.card_valid_until->iso();
+  if (!q.name.empty()) j["name"] = q.name;
+  if (!q.name_kana.empty()) j["name_kana"] = q.name_kana;
+  if (q.birth_date) j["birth_date"] = q.birth_date->iso();
+  return j;
+}
+
+}  // namespace
+
+nlohmann::json to_json(const Decision& d) {
+  nlohmann::json reasons = nlohmann::json::array();
+  for (ReasonCode r : d.reasons) {
+    const ReasonText& t = describe(r);
+    reasons.push_back(
+        {{"code", t.code}, {"message_ja", t.message_ja}, {"message_en", t.message_en}});
+  }
+  nlohmann::json j{{"outcome", to_string(d.outcome)},
+                   {"reasons", reasons},
+                   {"message_ja", d.message_ja()},
+                   {"message_en", d.message_en()}};
+  if (d.qualification) j["qualification"] = qualification_json(*d.qualification);
+  return j;
+}
+
+void add_check_service_routes(Router& router, check::CheckService& service,
+                              std::string terminal_id) {
+  router.add(
+      "POST", "/v1/checks/by-number", Access::Authenticated,
+      [&service, terminal_id](const Request& req) {
+        const auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object())
+          return problem(400, "api.bad_json", "The body must be a JSON object");
+        const check::Caller caller{terminal_id, req.client_id};
+        const std::string insurer = field(body, "insurer_number"), symbol = field(body, "symbol"),
+                          number = field(body, "number"), branch = field(body, "branch");
+
+        // Every identifier is validated before anything is sent to the gateway; a rejected
+        // attempt is audited with the code of its first error.
+        auto reject = [&](const Error& e) {
+          check::RejectedInput in;
+          in.error_code = e.code;
+          in.insurer_number = insurer;
+          in.insured_symbol = symbol;
+          in.insured_number = number;
+          in.branch_number = branch;
+          auto id = service.record_rejected(caller, in);
+          if (!id)
+            return problem(503, id.error().code, "Audit log unavailable", id.error().message);
+          Response r = problem(422, e.code, "Invalid input", e.message);
+          auto j = nlohmann::json::parse(r.body);
+          j["check_id"] = *id;
+          r.body = j.dump();
+          return r;
+        };
+        auto insurer_number = InsurerNumber::parse(insurer);
+        if (!insurer_number) return reject(insurer_number.error());
+        auto insured_number = InsuredNumber::parse(number);
+        if (!insured_number) return reject(insured_number.error());
+        InsuranceIdentity identity{*insurer_number, std::nullopt, *insured_number, std::nullopt};
+        if (!symbol.empty()) {
+          auto s = InsuredSymbol::parse(symbol);
+          if (!s) return reject(s.error());
+          identity.symbol = *s;
+        }
+        if (!branch.empty()) {
+          auto b = BranchNumber::parse(branch);
+          if (!b) return reject(b.error());
+          identity.branch = *b;
+        }
+        check::NumberCheck check{identity, std::nullopt, today_in_japan(), ""};
+        if (const std::string birth = field(body, "birth_date"); !birth.empty()) {
+          auto d = Date::parse_iso(birth);
+          if (!d) return reject(Error{"birth_date." + d.error().code.substr(5), d.error().message});
+          check.birth_date = *d;
+        }
+        if (const std::string visit = field(body, "visit_date"); !visit.empty()) {
+          auto d = Date::parse_iso(visit);
+          if (!d) return reject(Error{"visit_date." + d.error().code.substr(5), d.error().message});
+          check.visit_date = *d;
+        }
+
+        auto outcome = service.by_number(caller, check);
+        if (!outcome)
+          return problem(503, outcome.error().code, "The check could not be recorded",
+                         "No decision is given without a durable audit record; retry.");
+        nlohmann::json j = to_json(outcome->decision);
+        j["check_id"] = outcome->check_id;
+        j["visit_date"] = check.visit_date.iso();
+        j["durability"] = audit::to_string(outcome->durability);
+        return Response::json(200, j);
+      });
+}
+
+}  // namespace madoguchi::api

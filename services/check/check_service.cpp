@@ -1,0 +1,111 @@
+#include <madoguchi/check/check_service.hpp>
+
+#include <spdlog/spdlog.h>
+
+namespace madoguchi::check {
+
+namespace {
+void put_identity(audit::AuditRecord& r, const InsuranceIdentity& id) {
+  r.insurer_number = id.insurer.digits();
+  r.insured_symbol = id.symbol ? id.symbol->value() : "";
+  r.insured_number = id.number.value();
+  r.branch_number = id.branch ? id.branch->value() : "";
+}
+
+audit::AuditRecord new_record(const Caller& caller, audit::Method method) {
+  audit::AuditRecord r;
+  r.check_id = audit::new_check_id();
+  r.terminal_id = caller.terminal_id;
+  r.client_id = caller.client_id;
+  r.method = method;
+  return r;
+}
+}  // namespace
+
+CheckService::CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audit)
+    : gateway_(gateway), audit_(audit) {}
+
+policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
+                                       std::optional<Date> birth_date, audit::AuditRecord& record) {
+  auto answer = gateway_.confirm_by_number({identity, birth_date, false});
+  if (!answer) {
+    record.gateway_error_code = answer.error().code;
+    return {};
+  }
+  record.qualification_validity = static_cast<int>(answer->validity);
+  record.processing_status = 1;
+  record.processing_code = answer->reference_number;
+  policy::OnlineAnswer online{answer->validity, std::nullopt};
+  if (!answer->qualifications.empty()) online.qualification = answer->qualifications.front();
+  return online;
+}
+
+Result<CheckOutcome> CheckService::finish(audit::AuditRecord& record, Decision decision,
+                                          std::chrono::steady_clock::time_point started) {
+  record.outcome = decision.outcome;
+  for (ReasonCode r : decision.reasons) record.reasons.emplace_back(describe(r).code);
+  record.latency = std::chrono::duration_cast<std::chrono::microseconds>(
+      std::chrono::steady_clock::now() - started);
+  record.time = audit::now();
+  auto durable = audit_.write(record);
+  if (!durable) {
+    spdlog::error("check {} not answered: audit record not durable: {}", record.check_id,
+                  durable.error().code);
+    return durable.error();
+  }
+  spdlog::info("check {} {} {} ({}) {}", record.check_id, audit::to_string(record.method),
+               to_string(decision.outcome), audit::masked_identity(record),
+               audit::to_string(*durable));
+  return CheckOutcome{record.check_id, std::move(decision), *durable, record.latency};
+}
+
+Result<CheckOutcome> CheckService::by_number(const Caller& caller, const NumberCheck& check) {
+  const auto started = std::chrono::steady_clock::now();
+  audit::AuditRecord record = new_record(caller, audit::Method::Number);
+  record.batch_id = check.batch_id;
+  put_identity(record, check.identity);
+  if (check.birth_date) record.birth_date = check.birth_date->iso();
+  const auto online = ask(check.identity, check.birth_date, record);
+  return finish(record, policy::decide_online(online, check.visit_date), started);
+}
+
+Result<CheckOutcome> CheckService::by_document(const Caller& caller, const DocumentCheck& check) {
+  const auto started = std::chrono::steady_clock::now();
+  audit::AuditRecord record = new_record(caller, audit::Method::Document);
+  record.document_type = std::string(policy::to_string(check.presentation.document));
+  record.presentation_context = std::string(policy::to_string(check.presentation.context));
+  record.document_sha256 = check.document_sha256;
+  if (check.identity) put_identity(record, *check.identity);
+  if (check.birth_date) record.birth_date = check.birth_date->iso();
+
+  const auto verdict = policy::judge_document(check.presentation, check.visit_date);
+  policy::OnlineAnswer online;
+  // A refused document is not looked up: no reason to send the person's numbers anywhere.
+  if (verdict.acceptable && check.identity) online = ask(*check.identity, check.birth_date, record);
+  Decision decision;
+  if (verdict.acceptable && !check.identity) {
+    decision.outcome = Outcome::Failed;
+    decision.reasons = {ReasonCode::DocumentInvalid};
+  } else {
+    decision = policy::decide_document(verdict, online, check.visit_date);
+  }
+  return finish(record, std::move(decision), started);
+}
+
+Result<std::string> CheckService::record_rejected(const Caller& caller, const RejectedInput& in) {
+  audit::AuditRecord record = new_record(caller, in.method);
+  record.document_type = in.document_type;
+  record.insurer_number = in.insurer_number;
+  record.insured_symbol = in.insured_symbol;
+  record.insured_number = in.insured_number;
+  record.branch_number = in.branch_number;
+  record.document_sha256 = in.document_sha256;
+  record.outcome = Outcome::Failed;
+  record.reasons = {in.error_code};
+  record.time = audit::now();
+  auto durable = audit_.write(record);
+  if (!durable) return durable.error();
+  return record.check_id;
+}
+
+}  // namespace madoguchi::check
