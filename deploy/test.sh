@@ -24,6 +24,8 @@ cleanup() {
 trap cleanup EXIT
 cleanup
 
+# Paths relative to the checkout in ccache's keys: a rebuild in another clone hits the cache.
+export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=true
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMADOGUCHI_WERROR=ON
 cmake --build "$build" -j "$(nproc)"
 
