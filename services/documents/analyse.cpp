@@ -360,17 +360,17 @@ Parsed apply(const Candidate& c, DocumentFields& f, const DigitReader& reread) {
     return p;
   };
   // Numeric cells from OCR get a second read with a digit whitelist.
-  auto digits = [&](std::string first) -> std::string {
+  // A clean first read stays: the whitelisted line read repairs mixed-up cells, and on clean
+  // cells it is the less accurate of the two. `suspect` forces it (a failed check digit).
+  auto digits = [&](std::string first, bool suspect = false) -> std::string {
     first = map_digits(first);
     if (!reread || c.boxes.empty() || !mostly_digits(first)) return first;
+    if (text::all_digits(first) && !suspect) return first;
     Box b = c.boxes.front();
     for (const Box& x : c.boxes) {
       b.x0 = std::min(b.x0, x.x0), b.y0 = std::min(b.y0, x.y0);
       b.x1 = std::max(b.x1, x.x1), b.y1 = std::max(b.y1, x.y1);
     }
-    // A clean first read stays: the whitelisted line read is a repair for mixed-up cells, and
-    // on clean cells it is the less accurate of the two.
-    if (text::all_digits(first) && c.field != F::insurer_number) return first;
     auto second = reread(c.page, b);
     if (!second || second->empty()) return first;
     return *second;
@@ -378,11 +378,9 @@ Parsed apply(const Candidate& c, DocumentFields& f, const DigitReader& reread) {
   const std::string id = compact_ascii(c.norm);
   switch (c.field) {
     case F::insurer_number: {
-      const std::string first = map_digits(id);
-      auto r = InsurerNumber::parse(first);
-      const std::string second = digits(id);
-      if (second != first) {
-        if (auto r2 = InsurerNumber::parse(second); r2 || !r) r = r2;
+      auto r = InsurerNumber::parse(digits(id));
+      if (!r) {
+        if (auto r2 = InsurerNumber::parse(digits(id, true)); r2) r = r2;
       }
       if (!r) return fail(r.error());
       p.comparable = r->digits();
