@@ -260,6 +260,29 @@ TEST_F(Gateway, ClientWithoutAValidCertificateIsRefused) {
   EXPECT_EQ(r4.error().code, "gateway.tls") << r4.error().message;
 }
 
+TEST_F(Gateway, InstitutionCodeMustMatchTheClientCertificate) {
+  auto cfg = config(port_);
+  cfg.medical_institution_code = "9999999999";  // the certificate says 1312345678
+  auto r = client(cfg)->confirm_by_number(query("06139992", "1001", "1001", "00", "19850412"));
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "gateway.rejected") << r.error().message;
+}
+
+TEST_F(Gateway, FailingGatewayIsUnavailableAndOpensTheBreaker) {
+  unsigned short port = madoguchi_test::free_port();
+  std::unique_ptr<ChildProcess> sim(start_https(port, {"--size", "1", "--failure-rate", "1"}));
+  auto cfg = config(port);
+  cfg.breaker_failures = 2;
+  auto c = client(cfg);
+  auto q = query("06139992", "1001", "1001", "00", "19850412");
+  for (int i = 0; i < 2; ++i) {
+    auto r = c->confirm_by_number(q);
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, "gateway.unavailable") << r.error().message;
+  }
+  EXPECT_EQ(c->breaker_state(), gw::BreakerState::Open);
+}
+
 TEST_F(Gateway, IsThreadSafeUnderConcurrentCalls) {
   auto c = client(config(port_));
   std::atomic<int> ok{0};
