@@ -17,6 +17,7 @@
 
 #include <atomic>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -70,8 +71,14 @@ double run_parallel(int writers, int records, Work work) {
   const auto t0 = std::chrono::steady_clock::now();
   for (int w = 0; w < writers; ++w)
     threads.emplace_back([&, w] {
-      auto state = work.start(w);
-      while (next.fetch_add(1) < records) work.one(state, w);
+      try {
+        auto state = work.start(w);
+        while (next.fetch_add(1) < records) work.one(state, w);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "bench_audit: writer %d: %s\n", w, e.what());
+        std::fflush(stderr);
+        std::_Exit(1);  // a broken run measures nothing
+      }
     });
   for (auto& t : threads) t.join();
   const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
