@@ -100,10 +100,8 @@ bool ignorable_in_label(char32_t c) { return is_space(c) || c == U'・' || c == 
 std::string utf8(std::u32string_view s) { return text::encode_utf8(s); }
 
 std::u32string trim(std::u32string_view s) {
-  auto good = [](char32_t c) { return !is_space(c) && c != U':' && c != U'：'; };
   std::size_t b = 0, e = s.size();
-  while (b < e && !good(s[b])) ++b;
-  while (e > b && !good(s[e - 1]) && s[e - 1] != U':') --e;
+  while (b < e && is_space(s[b])) ++b;
   while (e > b && is_space(s[e - 1])) --e;
   return std::u32string(s.substr(b, e - b));
 }
