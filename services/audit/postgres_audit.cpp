@@ -31,6 +31,7 @@ struct Slot {
   AuditRecord record;
   bool done = false;
   bool spool_claimed = false;  // queued for (or written to) the spool
+  std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
   std::optional<Result<Durability>> result;
 };
 using SlotPtr = std::shared_ptr<Slot>;
@@ -92,7 +93,7 @@ struct PostgresAudit::Impl {
       spooling = true;
       stats.outages++;
       replayed_this_outage = 0;
-      spdlog::warn("audit: PostgreSQL unavailable ({}); spooling audit records to {}", why,
+      spdlog::warn("audit: PostgreSQL unavailable or slow ({}); spooling audit records to {}", why,
                    spool->path().string());
     }
     std::deque<SlotPtr> moved;
@@ -271,6 +272,10 @@ struct PostgresAudit::Impl {
     spool->mark_replayed(chunk->payloads.size());
     replayed_this_outage += inserted;
     std::lock_guard lk(mu);
+    if (spooling) {  // the replay had kept new records waiting past slow_bound; it is done
+      spooling = false;
+      spdlog::info("audit: PostgreSQL commits are fast again");
+    }
     stats.replayed += inserted;
     stats.rejected += rejected;
     stats.spool_corrupt += undecodable + chunk->corrupt_regions;
@@ -342,11 +347,18 @@ struct PostgresAudit::Impl {
   }
 
   // ---- spool thread --------------------------------------------------------------------
+  // A commit in flight, or a record queued (the database thread busy elsewhere: replaying,
+  // stuck in a statement), for longer than slow_bound: spool instead of keeping the desk waiting.
   void check_slow_locked() {
-    if (spooling || !inflight_active) return;
-    if (SteadyClock::now() - inflight_since < cfg.slow_bound) return;
-    enter_spooling_locked(
-        inflight, "a commit took longer than " + std::to_string(cfg.slow_bound.count()) + " ms");
+    if (spooling) return;
+    const auto now = SteadyClock::now();
+    const bool commit_slow = inflight_active && now - inflight_since >= cfg.slow_bound;
+    const bool queue_slow =
+        !db_queue.empty() && now - db_queue.front()->queued_at >= cfg.slow_bound;
+    if (!commit_slow && !queue_slow) return;
+    enter_spooling_locked(inflight_active ? inflight : std::vector<SlotPtr>{},
+                          "a record waited longer than " + std::to_string(cfg.slow_bound.count()) +
+                              " ms for its commit");
   }
 
   void spool_loop() {

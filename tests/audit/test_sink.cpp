@@ -353,3 +353,41 @@ TEST_F(AuditSinkTest, KilledWhileRecordsAreSpooledLosesNothing) {
   // At most the records in flight at the kill are in the database without an ack line.
   EXPECT_LE(db.size(), acked.size() + 8);
 }
+
+// The database thread stuck in a replay (behind a lock) must not keep new records waiting
+// past slow_bound either.
+TEST_F(AuditSinkTest, ReplayStuckBehindALockDoesNotHoldNewRecords) {
+  std::vector<std::string> old;
+  {
+    auto s = detail::Spool::open(spool.path());
+    ASSERT_TRUE(s);
+    std::vector<std::string> payloads;
+    for (int i = 0; i < 50; ++i) {
+      auto r = make_record();
+      old.push_back(r.check_id);
+      payloads.push_back(detail::to_json(r));
+    }
+    ASSERT_TRUE((*s)->append(payloads));
+  }
+  std::thread locker([&] {
+    pg.psql("BEGIN; LOCK TABLE audit_checks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;");
+  });
+  std::this_thread::sleep_for(500ms);
+  PostgresAuditConfig cfg;
+  cfg.slow_bound = 300ms;
+  auto sink = open_sink(cfg);  // starts replaying, blocks on the lock
+  ASSERT_TRUE(sink);
+  std::this_thread::sleep_for(200ms);
+  const auto t0 = std::chrono::steady_clock::now();
+  auto r = make_record();
+  auto res = sink->write(r);
+  ASSERT_TRUE(res) << res.error().message;
+  EXPECT_EQ(*res, Durability::Spooled);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 1500ms);
+  locker.join();
+  ASSERT_TRUE(sink->wait_spool_drained(30s));
+  auto db = ids_in_db();
+  EXPECT_EQ(db.size(), 51u);
+  EXPECT_EQ(db.count(r.check_id), 1u);
+  for (const auto& id : old) EXPECT_EQ(db.count(id), 1u);
+}
