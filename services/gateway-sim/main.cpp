@@ -16,6 +16,7 @@ int main(int argc, char** argv) try {
   std::uint64_t seed = 1;
   std::size_t size = 1000;
   int batch_delay_ms = 200;
+  int challenge_seconds = 60;
   po::options_description desc("madoguchi-gateway-sim options");
   desc.add_options()("help,h", "this help")(
       "address", po::value(&https.address)->default_value("127.0.0.1"), "listen address")(
@@ -34,6 +35,8 @@ int main(int argc, char** argv) try {
       "share of requests answered 503 (0..1)")(
       "batch-delay-ms", po::value(&batch_delay_ms)->default_value(200),
       "a batch is 'in progress' this long after its upload")(
+      "challenge-seconds", po::value(&challenge_seconds)->default_value(60),
+      "how long a card challenge stays valid")(
       "folder", po::value(&folder), "play the terminal on the folder exchange in DIR instead");
   po::variables_map vm;
   po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -54,8 +57,8 @@ int main(int argc, char** argv) try {
   auto population = population_file.empty() ? sim::Population::generate(seed, size, today)
                                             : sim::Population::load(population_file);
   if (!dump_file.empty()) population.save(dump_file);
-  sim::SimGateway gateway(std::move(population), jpki_ca,
-                          std::chrono::milliseconds(batch_delay_ms));
+  sim::SimGateway gateway(std::move(population), jpki_ca, std::chrono::milliseconds(batch_delay_ms),
+                          std::chrono::seconds(challenge_seconds));
 
   if (!folder.empty()) return sim::run_folder(gateway, folder, https.latency_ms);
   if (https.cert_file.empty() || https.key_file.empty() || https.ca_file.empty()) {

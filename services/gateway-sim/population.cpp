@@ -9,13 +9,14 @@
 
 namespace madoguchi::sim {
 
-#define MADOGUCHI_PERSON_FIELDS(X)                                                            \
-  X(card_serial)                                                                              \
-  X(insurer_number) X(insurer_name) X(symbol) X(number) X(branch) X(birth_date) X(name)       \
-      X(name_kana) X(insured_name) X(sex) X(relationship) X(card_classification) X(copay)     \
-          X(qualification_date) X(disqualification_date) X(reason_of_loss) X(card_valid_date) \
-              X(card_expiration_date) X(preschool) X(elderly_start) X(elderly_end)            \
-                  X(elderly_ratio) X(address) X(post_number)
+#define MADOGUCHI_PERSON_FIELDS(X)                                                                 \
+  X(card_serial)                                                                                   \
+  X(insurer_number)                                                                                \
+  X(insurer_name) X(symbol) X(number) X(branch) X(birth_date) X(name) X(name_kana) X(insured_name) \
+      X(sex) X(relationship) X(card_classification) X(copay) X(qualification_date)                 \
+          X(disqualification_date) X(reason_of_loss) X(card_valid_date) X(card_expiration_date)    \
+              X(preschool) X(elderly_start) X(elderly_end) X(elderly_ratio) X(address)             \
+                  X(post_number)
 
 void to_json(nlohmann::json& j, const Person& p) {
   j = nlohmann::json::object();

@@ -15,8 +15,6 @@ namespace madoguchi::sim {
 namespace gw = madoguchi::gateway;
 namespace {
 
-constexpr auto kChallengeLifetime = std::chrono::seconds(60);
-
 std::string now_compact() {
   std::time_t t = std::time(nullptr);
   std::tm tm{};
@@ -82,10 +80,12 @@ gw::QualificationRecord record_of(const Person& p, unsigned long long reference)
 }  // namespace
 
 SimGateway::SimGateway(Population population, std::string jpki_ca_file,
-                       std::chrono::milliseconds batch_delay)
+                       std::chrono::milliseconds batch_delay,
+                       std::chrono::seconds challenge_lifetime)
     : population_(std::move(population)),
       jpki_ca_file_(std::move(jpki_ca_file)),
-      batch_delay_(batch_delay) {}
+      batch_delay_(batch_delay),
+      challenge_lifetime_(challenge_lifetime) {}
 
 gw::Response SimGateway::base(const gw::Request& request) const {
   gw::Response r;
@@ -248,10 +248,10 @@ gw::Response SimGateway::handle(const gw::Request& request) {
           {
             std::lock_guard lock(mutex_);
             std::erase_if(challenges_, [&](const auto& kv) { return kv.second < now; });
-            challenges_[nonce] = now + kChallengeLifetime;
+            challenges_[nonce] = now + challenge_lifetime_;
           }
           auto r = base(request);
-          r.body = gw::ChallengeIssued{nonce, static_cast<int>(kChallengeLifetime.count())};
+          r.body = gw::ChallengeIssued{nonce, static_cast<int>(challenge_lifetime_.count())};
           return r;
         }
       },

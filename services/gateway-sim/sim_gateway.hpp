@@ -18,7 +18,8 @@ class SimGateway {
  public:
   // jpki_ca_file: PEM of the simulated JPKI CA; empty: card confirmations are refused.
   SimGateway(Population population, std::string jpki_ca_file,
-             std::chrono::milliseconds batch_delay = std::chrono::milliseconds(200));
+             std::chrono::milliseconds batch_delay = std::chrono::milliseconds(200),
+             std::chrono::seconds challenge_lifetime = std::chrono::seconds(60));
 
   gateway::Response handle(const gateway::Request& request);
   // A response for a request that could not be read at all.
@@ -39,6 +40,7 @@ class SimGateway {
   Population population_;
   std::string jpki_ca_file_;
   std::chrono::milliseconds batch_delay_;
+  std::chrono::seconds challenge_lifetime_;
   std::mutex mutex_;  // challenges, batches, reference numbers
   std::map<std::string, std::chrono::steady_clock::time_point> challenges_;
   struct Batch {

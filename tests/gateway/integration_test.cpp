@@ -71,16 +71,22 @@ class Gateway : public ::testing::Test {
         "bash " + (madoguchi_test::source_dir() / "deploy/dev-certs.sh").string() + " " +
         certs_.string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    // A card of the simulated JPKI CA with serial 1001, and one from a CA nobody trusts.
-    r = madoguchi_test::run_command(
-        "cd " + certs_.string() + " && { test -s card1001.der && test -s rogue.der; } ||" +
-        " { openssl req -newkey rsa:2048 -nodes -keyout card1001.key -out card1001.csr"
-        " -subj '/C=JP/CN=card 1001' 2>/dev/null"
-        " && openssl x509 -req -in card1001.csr -CA jpki-ca.crt -CAkey jpki-ca.key"
-        " -set_serial 1001 -days 3650 -sha256 -outform DER -out card1001.der 2>/dev/null"
-        " && openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key -out rogue.crt"
-        " -days 3650 -subj '/CN=1312345678' -set_serial 1001 2>/dev/null"
-        " && openssl x509 -in rogue.crt -outform DER -out rogue.der; }");
+    // Cards of the simulated JPKI CA with serials 1001 and 1006, and one from a CA nobody
+    // trusts.
+    std::string make =
+        "cd " + certs_.string() + " && { test -s rogue.der ||" +
+        " { openssl req -x509 -newkey rsa:2048 -nodes -keyout rogue.key" +
+        " -out rogue.crt -days 3650 -subj '/CN=1312345678' -set_serial 1001" +
+        " 2>/dev/null && openssl x509 -in rogue.crt -outform DER -out rogue.der; }; }";
+    for (const char* serial : {"1001", "1006"}) {
+      std::string card = std::string("card") + serial;
+      make += " && { test -s " + card + ".der || { openssl req -newkey rsa:2048 -nodes -keyout " +
+              card + ".key -out " + card + ".csr -subj '/C=JP/CN=card " + serial +
+              "' 2>/dev/null && openssl x509 -req -in " + card +
+              ".csr -CA jpki-ca.crt -CAkey jpki-ca.key -set_serial " + serial +
+              " -days 3650 -sha256 -outform DER -out " + card + ".der 2>/dev/null; }; }";
+    }
+    r = madoguchi_test::run_command(make);
     ASSERT_EQ(r.exit_code, 0) << r.output;
     port_ = madoguchi_test::free_port();
     population_ = dir_->path() / "population.json";
@@ -105,7 +111,9 @@ class Gateway : public ::testing::Test {
                                      "--jpki-ca",
                                      (certs_ / "jpki-ca.crt").string(),
                                      "--batch-delay-ms",
-                                     "100"};
+                                     "100",
+                                     "--challenge-seconds",
+                                     "1"};
     argv.insert(argv.end(), extra.begin(), extra.end());
     auto* p = new ChildProcess(argv, {}, dir_->path() / ("sim-" + std::to_string(port) + ".log"));
     if (address == "127.0.0.1") {
@@ -213,6 +221,21 @@ TEST_F(Gateway, ConfirmsByCardWithARealSignature) {
       {read_file(certs_ / "rogue.der"), third, sign(certs_ / "rogue.key", third), false});
   ASSERT_FALSE(rogue);
   EXPECT_EQ(rogue.error().code, "gateway.rejected");
+
+  // A challenge is good for its lifetime only (this simulator: 1 s).
+  auto late = c->challenge().value();
+  std::this_thread::sleep_for(1200ms);
+  auto expired = c->confirm_by_card({der, late, sign(certs_ / "card1001.key", late), false});
+  ASSERT_FALSE(expired);
+  EXPECT_EQ(expired.error().code, "gateway.rejected");
+  EXPECT_NE(expired.error().message.find("expired"), std::string::npos) << expired.error().message;
+
+  // A genuine card whose holder has no qualification on file.
+  auto fourth = c->challenge().value();
+  auto nobody = c->confirm_by_card(
+      {read_file(certs_ / "card1006.der"), fourth, sign(certs_ / "card1006.key", fourth), false});
+  ASSERT_TRUE(nobody) << nobody.error().message;
+  EXPECT_EQ(nobody->validity, QualificationValidity::NotFound);
 
   // 目視確認: no signature, accepted but flagged.
   auto visual = c->confirm_by_card({der, "", "", true});
