@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <random>
 
 namespace gw = madoguchi::gateway;
 using madoguchi::QualificationValidity;
@@ -230,6 +231,44 @@ TEST(Malformed, GivesProtocolErrors) {
     ASSERT_FALSE(r) << b;
     EXPECT_EQ(r.error().code, "gateway.protocol") << b;
   }
+}
+
+// Malformed input is an error value, never a crash: truncations and random byte changes of
+// every message in both encodings (run under ASan in the fuzz build for more).
+TEST(Malformed, MutatedMessagesNeverCrash) {
+  std::mt19937 rng(20260401);
+  std::vector<std::string> seeds;
+  for (auto code : {gw::CharacterCode::Utf8, gw::CharacterCode::ShiftJis}) {
+    for (const auto& m : requests(code)) seeds.push_back(gw::write(m));
+    for (const auto& m : responses(code)) seeds.push_back(gw::write(m));
+  }
+  int parsed = 0, refused = 0;
+  for (const auto& seed : seeds) {
+    for (int i = 0; i < 300; ++i) {
+      std::string b = seed;
+      if (i % 3 == 0) {
+        b.resize(rng() % b.size());
+      } else {
+        for (int k = 0, n = 1 + static_cast<int>(rng() % 8); k < n; ++k)
+          b[rng() % b.size()] = static_cast<char>(rng() % 256);
+      }
+      auto req = gw::parse_request(b);
+      auto res = gw::parse_response(b);
+      if (res) {
+        if (auto* a = std::get_if<gw::QualificationAnswer>(&res->body))
+          (void)gw::detail::to_confirmation(*a);
+      }
+      if (!req) {
+        EXPECT_EQ(req.error().code, "gateway.protocol");
+      }
+      if (!res) {
+        EXPECT_EQ(res.error().code, "gateway.protocol");
+      }
+      (req || res) ? ++parsed : ++refused;
+    }
+  }
+  EXPECT_GT(refused, 0);
+  EXPECT_GT(parsed, 0);
 }
 
 TEST(Mapping, RecordBecomesDomainQualification) {
