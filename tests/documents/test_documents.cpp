@@ -231,6 +231,17 @@ TEST(DocumentsText, ValueOnTheNextLineAndWrappedValues) {
   EXPECT_EQ(j["fields"]["address"], "東京都千代田区");
 }
 
+TEST(DocumentsText, NoticeAndSlipThatDisagreeAreFlagged) {
+  const json j = text(
+      "資格情報のお知らせ\n保険者番号 33120015\n記号 1 番号 200 (枝番) 00\n"
+      "下部を切り取ってご利用いただけます\n"
+      "資格情報のお知らせ 令和7年12月1日発行\n記号 1 番号 201 (枝番) 00\n");
+  EXPECT_EQ(j["slip_only"], false);
+  EXPECT_EQ(j["fields"]["number"], "200");
+  EXPECT_EQ(j["fields"]["issued_on"], "2025-12-01");
+  EXPECT_TRUE(has(j, "number.conflict"));
+}
+
 TEST(DocumentsText, LegacyCardAndUnknown) {
   json j = text("健康保険被保険者証\n記号 1 番号 2\n保険者番号 33120015\n", "2026-04-01");
   EXPECT_EQ(j["document_type"], "legacy_insurance_card");
