@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
 var=$top/var
-build=${MADOGUCHI_BUILD_DIR:-build}
+build=${MADOGUCHI_BUILD_DIR:-build-local}
 https_port=${MADOGUCHI_HTTPS_PORT:-8443}
 pg_port=${MADOGUCHI_PG_PORT:-55432}
 gw_port=${MADOGUCHI_GATEWAY_PORT:-9443}

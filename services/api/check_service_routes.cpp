@@ -1,4 +1,5 @@
 #include <madoguchi/api/routes.hpp>
+#include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
 
 #include <ctime>
@@ -58,8 +59,41 @@ nlohmann::json to_json(const Decision& d) {
   return j;
 }
 
-void add_check_service_routes(Router& router, check::CheckService& service,
-                              std::string terminal_id) {
+static Response decision_response(const Result<check::CheckOutcome>& outcome, const Date& visit) {
+  if (!outcome)
+    return problem(503, outcome.error().code, "The check could not be recorded",
+                   "No decision is given without a durable audit record; retry.");
+  nlohmann::json j = to_json(outcome->decision);
+  j["check_id"] = outcome->check_id;
+  j["visit_date"] = visit.iso();
+  j["durability"] = audit::to_string(outcome->durability);
+  return Response::json(200, j);
+}
+
+void add_check_service_routes(Router& router, check::CheckService& service, std::string terminal_id,
+                              card::CardReader* reader) {
+  router.add("POST", "/v1/checks/by-card", Access::Authenticated,
+             [&service, terminal_id, reader](const Request& req) {
+               if (!reader) return problem(503, "card.no_reader", "No card reader is configured");
+               const auto body = nlohmann::json::parse(req.body, nullptr, false);
+               if (body.is_discarded() || !body.is_object())
+                 return problem(400, "api.bad_json", "The body must be a JSON object");
+               check::CardCheck check{today_in_japan(), false};
+               if (auto v = body.find("visual_confirmation"); v != body.end() && v->is_boolean())
+                 check.visual_confirmation = v->get<bool>();
+               if (const std::string visit = field(body, "visit_date"); !visit.empty()) {
+                 auto d = Date::parse_iso(visit);
+                 if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
+                 check.visit_date = *d;
+               }
+               std::string pin = field(body, "pin");
+               if (!check.visual_confirmation && pin.empty())
+                 return problem(400, "card.pin_missing", "Send the PIN, or visual_confirmation");
+               auto outcome = service.by_card({terminal_id, req.client_id}, *reader,
+                                              card::Pin(std::move(pin)), check);
+               return decision_response(outcome, check.visit_date);
+             });
+
   router.add(
       "POST", "/v1/checks/by-number", Access::Authenticated,
       [&service, terminal_id](const Request& req) {
@@ -115,15 +149,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
           check.visit_date = *d;
         }
 
-        auto outcome = service.by_number(caller, check);
-        if (!outcome)
-          return problem(503, outcome.error().code, "The check could not be recorded",
-                         "No decision is given without a durable audit record; retry.");
-        nlohmann::json j = to_json(outcome->decision);
-        j["check_id"] = outcome->check_id;
-        j["visit_date"] = check.visit_date.iso();
-        j["durability"] = audit::to_string(outcome->durability);
-        return Response::json(200, j);
+        return decision_response(service.by_number(caller, check), check.visit_date);
       });
 }
 

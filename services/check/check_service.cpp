@@ -25,6 +25,15 @@ audit::AuditRecord new_record(const Caller& caller, audit::Method method) {
 CheckService::CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audit)
     : gateway_(gateway), audit_(audit) {}
 
+policy::OnlineAnswer CheckService::to_online(const gateway::Confirmation& answer,
+                                             audit::AuditRecord& record) {
+  record.qualification_validity = static_cast<int>(answer.validity);
+  record.processing_status = 1;
+  policy::OnlineAnswer online{answer.validity, std::nullopt};
+  if (!answer.qualifications.empty()) online.qualification = answer.qualifications.front();
+  return online;
+}
+
 policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
                                        std::optional<Date> birth_date, audit::AuditRecord& record) {
   auto answer = gateway_.confirm_by_number({identity, birth_date, false});
@@ -32,12 +41,7 @@ policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
     record.gateway_error_code = answer.error().code;
     return {};
   }
-  record.qualification_validity = static_cast<int>(answer->validity);
-  record.processing_status = 1;
-  record.processing_code = answer->reference_number;
-  policy::OnlineAnswer online{answer->validity, std::nullopt};
-  if (!answer->qualifications.empty()) online.qualification = answer->qualifications.front();
-  return online;
+  return to_online(*answer, record);
 }
 
 Result<CheckOutcome> CheckService::finish(audit::AuditRecord& record, Decision decision,
@@ -89,6 +93,63 @@ Result<CheckOutcome> CheckService::by_document(const Caller& caller, const Docum
   } else {
     decision = policy::decide_document(verdict, online, check.visit_date);
   }
+  return finish(record, std::move(decision), started);
+}
+
+Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReader& reader,
+                                           card::Pin pin, const CardCheck& check) {
+  const auto started = std::chrono::steady_clock::now();
+  audit::AuditRecord record = new_record(caller, audit::Method::Card);
+  auto card_failed = [&](const Error& e) {
+    record.gateway_error_code = e.code;  // the card's own code, e.g. card.reader_fault
+    Decision d;
+    d.outcome = Outcome::Failed;
+    d.reasons = {card::reason_for(e).value_or(ReasonCode::CardReaderFault)};
+    return finish(record, std::move(d), started);
+  };
+
+  auto identity = reader.read_identity();
+  if (!identity) return card_failed(identity.error());
+  auto certificate = card::evaluate_certificate(identity->certificate_der, check.visit_date);
+  if (!certificate) {
+    record.gateway_error_code = certificate.error().code;
+    Decision d;
+    d.outcome = Outcome::Refused;
+    d.reasons = {
+        card::reason_for(certificate.error()).value_or(ReasonCode::CardCertificateExpired)};
+    return finish(record, std::move(d), started);
+  }
+
+  gateway::CardQuery query;
+  query.certificate_der.assign(identity->certificate_der.begin(), identity->certificate_der.end());
+  query.visual_confirmation = check.visual_confirmation;
+  if (!check.visual_confirmation) {
+    auto challenge = gateway_.challenge();
+    if (!challenge) {
+      record.gateway_error_code = challenge.error().code;
+      return finish(record, policy::decide_online({}, check.visit_date), started);
+    }
+    const auto* bytes = reinterpret_cast<const std::uint8_t*>(challenge->data());
+    auto signature = reader.prove_possession(std::move(pin), {bytes, challenge->size()});
+    if (!signature) return card_failed(signature.error());
+    query.challenge = *challenge;
+    query.signature.assign(signature->bytes.begin(), signature->bytes.end());
+  }
+
+  auto answer = gateway_.confirm_by_card(query);
+  policy::OnlineAnswer online;
+  if (answer)
+    online = to_online(*answer, record);
+  else
+    record.gateway_error_code = answer.error().code;
+  if (online.qualification && online.qualification->identity)
+    put_identity(record, *online.qualification->identity);
+  if (online.qualification && online.qualification->birth_date)
+    record.birth_date = online.qualification->birth_date->iso();
+  if (check.visual_confirmation) record.presentation_context = "visual_confirmation";
+
+  Decision decision = policy::decide_online(online, check.visit_date);
+  if (certificate->alert) decision.reasons.push_back(*certificate->alert);
   return finish(record, std::move(decision), started);
 }
 

@@ -32,6 +32,7 @@ json default_config() {
         {"cert_file", "var/certs/client.crt"},
         {"key_file", "var/certs/client.key"},
         {"deadline_ms", 3000}}},
+      {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}}},
       {"log", {{"level", "info"}}},
       {"api", {{"clients", json::array()}}},
   };

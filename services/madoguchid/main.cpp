@@ -7,6 +7,7 @@
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
 #include <madoguchi/audit/schema.hpp>
+#include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
 #include <madoguchi/gateway/client.hpp>
 
@@ -94,21 +95,14 @@ int main(int argc, char** argv) {
   const std::string conninfo = config["database"]["conninfo"];
   const std::string migrations = config["database"]["migrations_dir"];
 
-  madoguchi::audit::PostgresAuditConfig audit_config;
-  audit_config.conninfo = conninfo;
-  audit_config.spool_dir = config["audit"]["spool_dir"].get<std::string>();
-  auto audit = madoguchi::audit::PostgresAudit::open(audit_config);
-  if (!audit) {
-    spdlog::critical("audit store cannot start: {}: {}", audit.error().code, audit.error().message);
-    return 1;
-  }
-
-  // The database may still be starting: apply migrations in the background until they are in;
-  // /readyz says "not ready" until then, and checks are spooled meanwhile.
+  // Migrations first, so the audit store finds its schema; if the database is still starting,
+  // keep trying in the background: /readyz says "not ready" and checks are spooled meanwhile.
   std::atomic<bool> stopping{false};
-  std::thread migrator([&] {
+  auto first = madoguchi::audit::apply_migrations(conninfo, migrations);
+  if (first) spdlog::info("database schema up to date ({} migrations applied now)", *first);
+  std::thread migrator([&, done = static_cast<bool>(first)] {
     bool warned = false;
-    while (!stopping) {
+    while (!done && !stopping) {
       auto applied = madoguchi::audit::apply_migrations(conninfo, migrations);
       if (applied) {
         spdlog::info("database schema up to date ({} migrations applied now)", *applied);
@@ -120,6 +114,17 @@ int main(int argc, char** argv) {
         std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
   });
+
+  madoguchi::audit::PostgresAuditConfig audit_config;
+  audit_config.conninfo = conninfo;
+  audit_config.spool_dir = config["audit"]["spool_dir"].get<std::string>();
+  auto audit = madoguchi::audit::PostgresAudit::open(audit_config);
+  if (!audit) {
+    spdlog::critical("audit store cannot start: {}: {}", audit.error().code, audit.error().message);
+    stopping = true;
+    migrator.join();
+    return 1;
+  }
 
   const json& gw = config["gateway"];
   madoguchi::gateway::GatewayClientConfig gateway_config;
@@ -138,6 +143,10 @@ int main(int argc, char** argv) {
     return 1;
   }
   madoguchi::check::CheckService checks(**gateway, **audit);
+  std::unique_ptr<madoguchi::card::CardReader> reader;
+  if (config["card"]["enabled"].get<bool>())
+    reader = std::make_unique<madoguchi::card::CardReader>(madoguchi::card::CardReader::Config{
+        .reader_name = config["card"]["reader_name"].get<std::string>()});
 
   auto router = std::make_shared<madoguchi::api::Router>(api_clients(config));
   madoguchi::audit::PostgresAudit& store = **audit;
@@ -149,7 +158,7 @@ int main(int argc, char** argv) {
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&store] { return prometheus(store.stats()); }});
   madoguchi::api::add_check_routes(*router, store);
-  madoguchi::api::add_check_service_routes(*router, checks, config["terminal_id"]);
+  madoguchi::api::add_check_service_routes(*router, checks, config["terminal_id"], reader.get());
 
   madoguchi::api::ServerConfig server_config;
   const json& listen = config["listen"];

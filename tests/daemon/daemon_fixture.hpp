@@ -128,15 +128,16 @@ class Daemon {
 // The online-check gateway simulator over mutual TLS, with the daemon's dev certificates.
 class GatewaySim {
  public:
-  explicit GatewaySim(const TempDir& dir, unsigned short port = 0)
-      : port_(port ? port : free_port()) {
+  // `jpki_ca`: the CA card certificates must chain to (default: the dev one).
+  explicit GatewaySim(const TempDir& dir, std::filesystem::path jpki_ca = {}) : port_(free_port()) {
     const auto certs = Daemon::dev_certs();
+    if (jpki_ca.empty()) jpki_ca = certs / "jpki-ca.crt";
     process_ = std::make_unique<ChildProcess>(
         std::vector<std::string>{
             (binary_dir() / "services/gateway-sim/madoguchi-gateway-sim").string(), "--port",
             std::to_string(port_), "--cert", (certs / "gateway.crt").string(), "--key",
             (certs / "gateway.key").string(), "--ca", (certs / "ca.crt").string(), "--jpki-ca",
-            (certs / "jpki-ca.crt").string(), "--size", "100"},
+            jpki_ca.string(), "--size", "100"},
         std::vector<std::string>{}, dir.path() / ("gateway-sim-" + std::to_string(port_) + ".log"));
     if (!wait_for_port(port_, std::chrono::seconds(20)))
       throw std::runtime_error("gateway simulator did not listen: " + process_->log());

@@ -35,14 +35,19 @@ nlohmann::json to_json(const audit::AuditRecord& record);
 namespace madoguchi::check {
 class CheckService;
 }
+namespace madoguchi::card {
+class CardReader;
+}
 
 namespace madoguchi::api {
 
 // POST /v1/checks/by-number: {"insurer_number","symbol","number","branch","birth_date",
 // "visit_date"} → the decision (docs/api.md). Invalid identifiers: 422 problem+json with the
 // domain's code, and the attempt is audited too. Authenticated.
-void add_check_service_routes(Router& router, check::CheckService& service,
-                              std::string terminal_id);
+// POST /v1/checks/by-card: {"pin": "1234"} or {"visual_confirmation": true}, optional
+// "visit_date": the card on this terminal's reader (`reader`; nullptr: no reader configured).
+void add_check_service_routes(Router& router, check::CheckService& service, std::string terminal_id,
+                              card::CardReader* reader);
 
 // The JSON form of a decision in API answers.
 nlohmann::json to_json(const Decision& decision);

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <madoguchi/audit/audit.hpp>
+#include <madoguchi/card/card.hpp>
 #include <madoguchi/domain/decision.hpp>
 #include <madoguchi/gateway/port.hpp>
 #include <madoguchi/policy/acceptance.hpp>
@@ -39,6 +40,13 @@ struct DocumentCheck {
   std::string document_sha256;  // of the uploaded bytes; the document itself is not kept
 };
 
+// マイナ保険証: the card on the terminal's reader, the patient's PIN (or the desk's visual
+// confirmation, 目視確認, when the patient cannot use the PIN).
+struct CardCheck {
+  Date visit_date;
+  bool visual_confirmation = false;  // no PIN, no signature: a weaker, flagged method
+};
+
 struct CheckOutcome {
   std::string check_id;
   Decision decision;
@@ -63,9 +71,15 @@ class CheckService {
   // Errors: only the audit port's ("audit.*"): no durable record, no answer.
   Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
   Result<CheckOutcome> by_document(const Caller& caller, const DocumentCheck& check);
+  // Card errors are decisions, not errors: "reader fault" tells the desk to use a document,
+  // "wrong PIN (n tries left)" to try again. The PIN is zeroed when this returns.
+  Result<CheckOutcome> by_card(const Caller& caller, card::CardReader& reader, card::Pin pin,
+                               const CardCheck& check);
   Result<std::string> record_rejected(const Caller& caller, const RejectedInput& input);
 
  private:
+  static policy::OnlineAnswer to_online(const gateway::Confirmation& answer,
+                                        audit::AuditRecord& record);
   policy::OnlineAnswer ask(const InsuranceIdentity& identity, std::optional<Date> birth_date,
                            audit::AuditRecord& record);
   Result<CheckOutcome> finish(audit::AuditRecord& record, Decision decision,
