@@ -1,6 +1,7 @@
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
+#include <madoguchi/documents/documents.hpp>
 
 #include <ctime>
 
@@ -70,8 +71,87 @@ static Response decision_response(const Result<check::CheckOutcome>& outcome, co
   return Response::json(200, j);
 }
 
+static std::optional<policy::DocumentType> policy_type(documents::DocumentType t) {
+  switch (t) {
+    case documents::DocumentType::MynaportalQualification:
+      return policy::DocumentType::MynaportalQualification;
+    case documents::DocumentType::QualificationNotice:
+      return policy::DocumentType::QualificationNotice;
+    case documents::DocumentType::QualificationCertificate:
+      return policy::DocumentType::QualificationCertificate;
+    case documents::DocumentType::LegacyInsuranceCard:
+      return policy::DocumentType::LegacyInsuranceCard;
+    case documents::DocumentType::Unknown:
+      break;
+  }
+  return std::nullopt;
+}
+
+static std::optional<policy::PresentationContext> parse_context(const std::string& s) {
+  if (s == "patient") return policy::PresentationContext::Patient;
+  if (s == "card_unreadable") return policy::PresentationContext::CardUnreadable;
+  if (s == "escort") return policy::PresentationContext::Escort;
+  return std::nullopt;
+}
+
 void add_check_service_routes(Router& router, check::CheckService& service, std::string terminal_id,
                               card::CardReader* reader) {
+  // The body is the file itself (PDF, PNG or JPEG), as the desk's scanner or phone saved it.
+  router.add("POST", "/v1/checks/by-document", Access::Authenticated,
+             [&service, terminal_id](const Request& req) {
+               const auto context = parse_context(req.query_param("context", "patient"));
+               if (!context)
+                 return problem(400, "api.bad_context", "Bad query",
+                                "context is patient, card_unreadable or escort");
+               documents::InspectOptions options;
+               options.visit_date = today_in_japan();
+               if (const std::string visit = req.query_param("visit_date"); !visit.empty()) {
+                 auto d = Date::parse_iso(visit);
+                 if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
+                 options.visit_date = *d;
+               }
+               const check::Caller caller{terminal_id, req.client_id};
+               const std::string sha256 = Router::sha256_hex(req.body);
+               auto reject = [&](const Error& e, const std::string& type) {
+                 check::RejectedInput in;
+                 in.method = audit::Method::Document;
+                 in.document_type = type;
+                 in.error_code = e.code;
+                 in.document_sha256 = sha256;
+                 auto id = service.record_rejected(caller, in);
+                 if (!id)
+                   return problem(503, id.error().code, "Audit log unavailable",
+                                  id.error().message);
+                 Response r = problem(422, e.code, "The document cannot be used", e.message);
+                 auto j = nlohmann::json::parse(r.body);
+                 j["check_id"] = *id;
+                 r.body = j.dump();
+                 return r;
+               };
+               const auto* bytes = reinterpret_cast<const std::byte*>(req.body.data());
+               auto report = documents::inspect({bytes, req.body.size()}, options);
+               if (!report) return reject(report.error(), "");
+               const auto type = policy_type(report->type);
+               if (!type)
+                 return reject(Error{"document.unknown_type", "not a document the desk can accept"},
+                               "unknown");
+
+               const check::DocumentCheck check{
+                   .presentation = {*context, *type, report->fields.valid_from,
+                                    report->fields.valid_until},
+                   .identity = report->identity(),
+                   .birth_date = report->fields.birth_date,
+                   .visit_date = *options.visit_date,
+                   .document_sha256 = sha256};
+               Response r = decision_response(service.by_document(caller, check), check.visit_date);
+               if (r.status == 200) {
+                 auto j = nlohmann::json::parse(r.body);
+                 j["document"] = documents::to_json(*report);
+                 r.body = j.dump();
+               }
+               return r;
+             });
+
   router.add("POST", "/v1/checks/by-card", Access::Authenticated,
              [&service, terminal_id, reader](const Request& req) {
                if (!reader) return problem(503, "card.no_reader", "No card reader is configured");
