@@ -24,7 +24,7 @@ json default_config() {
       {"database",
        {{"conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=postgres connect_timeout=2"},
         {"migrations_dir", MADOGUCHI_DEFAULT_MIGRATIONS_DIR}}},
-      {"audit", {{"spool_dir", "var/spool"}, {"retention_months", 60}}},
+      {"audit", {{"spool_dir", "var/spool"}}},
       {"gateway",
        {{"host", "localhost"},
         {"port", 9443},

@@ -12,6 +12,8 @@
 #include <madoguchi_test/postgres.hpp>
 #include <madoguchi_test/process.hpp>
 
+#include "util.hpp"
+
 #define PQXX_HAVE_OPTIONAL 1
 #include <pqxx/pqxx>
 
@@ -29,25 +31,7 @@ using namespace madoguchi::audit;
 namespace {
 
 AuditRecord sample(int writer) {
-  AuditRecord r;
-  r.check_id = new_check_id();
-  r.time = now();
-  r.terminal_id = "counter-" + std::to_string(writer);
-  r.client_id = "1312345678";
-  r.method = Method::Number;
-  r.presentation_context = "patient";
-  r.insurer_number = "33120015";
-  r.insured_symbol = "12";
-  r.insured_number = "4567";
-  r.branch_number = "01";
-  r.birth_date = "1980-04-01";
-  r.qualification_validity = 1;
-  r.processing_status = 1;
-  r.processing_code = "0000";
-  r.outcome = madoguchi::Outcome::Accepted;
-  r.reasons = {"qualification_confirmed"};
-  r.latency = std::chrono::microseconds(9000);
-  return r;
+  return audit_test::make_record("counter-" + std::to_string(writer));
 }
 
 // The same row as the sink writes, one INSERT per transaction per record.
