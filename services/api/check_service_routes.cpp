@@ -71,6 +71,53 @@ static Response decision_response(const Result<check::CheckOutcome>& outcome, co
   return Response::json(200, j);
 }
 
+// Up to a day's appointments of a large clinic in one call.
+constexpr std::size_t kMaxBatchItems = 5000;
+
+// The by-number fields of a JSON object, every identifier validated: the first error wins.
+static Result<check::NumberCheck> parse_number_check(const nlohmann::json& body,
+                                                     const Date& default_visit) {
+  auto insurer = InsurerNumber::parse(field(body, "insurer_number"));
+  if (!insurer) return insurer.error();
+  auto number = InsuredNumber::parse(field(body, "number"));
+  if (!number) return number.error();
+  check::NumberCheck check{InsuranceIdentity{*insurer, std::nullopt, *number, std::nullopt},
+                           std::nullopt, default_visit, ""};
+  if (const std::string symbol = field(body, "symbol"); !symbol.empty()) {
+    auto s = InsuredSymbol::parse(symbol);
+    if (!s) return s.error();
+    check.identity.symbol = *s;
+  }
+  if (const std::string branch = field(body, "branch"); !branch.empty()) {
+    auto b = BranchNumber::parse(branch);
+    if (!b) return b.error();
+    check.identity.branch = *b;
+  }
+  // Date errors are "date.*": name the field instead ("birth_date.invalid").
+  for (const char* key : {"birth_date", "visit_date"}) {
+    const std::string text = field(body, key);
+    if (text.empty()) continue;
+    auto d = Date::parse_iso(text);
+    if (!d) return Error{std::string(key) + d.error().code.substr(4), d.error().message};
+    if (std::string(key) == "birth_date")
+      check.birth_date = *d;
+    else
+      check.visit_date = *d;
+  }
+  return Result<check::NumberCheck>(boost::system::in_place_value, std::move(check));
+}
+
+// What was sent, as given, for the audit record of a rejected attempt.
+static check::RejectedInput rejected_number(const nlohmann::json& body, const Error& e) {
+  check::RejectedInput in;
+  in.error_code = e.code;
+  in.insurer_number = field(body, "insurer_number");
+  in.insured_symbol = field(body, "symbol");
+  in.insured_number = field(body, "number");
+  in.branch_number = field(body, "branch");
+  return in;
+}
+
 static std::optional<policy::DocumentType> policy_type(documents::DocumentType t) {
   switch (t) {
     case documents::DocumentType::MynaportalQualification:
@@ -181,55 +228,80 @@ void add_check_service_routes(Router& router, check::CheckService& service, std:
         if (body.is_discarded() || !body.is_object())
           return problem(400, "api.bad_json", "The body must be a JSON object");
         const check::Caller caller{terminal_id, req.client_id};
-        const std::string insurer = field(body, "insurer_number"), symbol = field(body, "symbol"),
-                          number = field(body, "number"), branch = field(body, "branch");
-
-        // Every identifier is validated before anything is sent to the gateway; a rejected
-        // attempt is audited with the code of its first error.
-        auto reject = [&](const Error& e) {
-          check::RejectedInput in;
-          in.error_code = e.code;
-          in.insurer_number = insurer;
-          in.insured_symbol = symbol;
-          in.insured_number = number;
-          in.branch_number = branch;
-          auto id = service.record_rejected(caller, in);
+        auto check = parse_number_check(body, today_in_japan());
+        if (!check) {
+          // Nothing is sent to the gateway, but the attempt is audited.
+          auto id = service.record_rejected(caller, rejected_number(body, check.error()));
           if (!id)
             return problem(503, id.error().code, "Audit log unavailable", id.error().message);
-          Response r = problem(422, e.code, "Invalid input", e.message);
+          Response r = problem(422, check.error().code, "Invalid input", check.error().message);
           auto j = nlohmann::json::parse(r.body);
           j["check_id"] = *id;
           r.body = j.dump();
           return r;
-        };
-        auto insurer_number = InsurerNumber::parse(insurer);
-        if (!insurer_number) return reject(insurer_number.error());
-        auto insured_number = InsuredNumber::parse(number);
-        if (!insured_number) return reject(insured_number.error());
-        InsuranceIdentity identity{*insurer_number, std::nullopt, *insured_number, std::nullopt};
-        if (!symbol.empty()) {
-          auto s = InsuredSymbol::parse(symbol);
-          if (!s) return reject(s.error());
-          identity.symbol = *s;
         }
-        if (!branch.empty()) {
-          auto b = BranchNumber::parse(branch);
-          if (!b) return reject(b.error());
-          identity.branch = *b;
-        }
-        check::NumberCheck check{identity, std::nullopt, today_in_japan(), ""};
-        if (const std::string birth = field(body, "birth_date"); !birth.empty()) {
-          auto d = Date::parse_iso(birth);
-          if (!d) return reject(Error{"birth_date." + d.error().code.substr(5), d.error().message});
-          check.birth_date = *d;
-        }
-        if (const std::string visit = field(body, "visit_date"); !visit.empty()) {
-          auto d = Date::parse_iso(visit);
-          if (!d) return reject(Error{"visit_date." + d.error().code.substr(5), d.error().message});
-          check.visit_date = *d;
-        }
+        return decision_response(service.by_number(caller, *check), check->visit_date);
+      });
 
-        return decision_response(service.by_number(caller, check), check.visit_date);
+  // 一括確認: a receipt system checks tomorrow's appointments in one call. One gateway batch;
+  // one audit record per person, sharing the batch id; an invalid item is answered (and
+  // audited) on its own without failing the others.
+  router.add(
+      "POST", "/v1/checks/batch", Access::Authenticated,
+      [&service, terminal_id](const Request& req) {
+        const auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object() || !body.contains("items") ||
+            !body["items"].is_array())
+          return problem(400, "api.bad_json", "The body must be {\"items\": [...]}");
+        const auto& items = body["items"];
+        if (items.empty() || items.size() > kMaxBatchItems)
+          return problem(400, "api.batch_size",
+                         "A batch has 1.." + std::to_string(kMaxBatchItems) + " items");
+        Date visit = today_in_japan();
+        if (const std::string v = field(body, "visit_date"); !v.empty()) {
+          auto d = Date::parse_iso(v);
+          if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
+          visit = *d;
+        }
+        const check::Caller caller{terminal_id, req.client_id};
+        nlohmann::json results = nlohmann::json::array();
+        std::vector<check::NumberCheck> valid;
+        std::vector<std::size_t> valid_index;
+        for (std::size_t i = 0; i < items.size(); ++i) {
+          nlohmann::json item = items[i].is_object() ? items[i] : nlohmann::json::object();
+          if (!item.contains("visit_date")) item["visit_date"] = visit.iso();
+          nlohmann::json entry{{"index", i}};
+          if (auto ref = field(item, "reference"); !ref.empty()) entry["reference"] = ref;
+          auto check = parse_number_check(item, visit);
+          if (!check) {
+            auto id = service.record_rejected(caller, rejected_number(item, check.error()));
+            if (!id)
+              return problem(503, id.error().code, "Audit log unavailable", id.error().message);
+            entry["check_id"] = *id;
+            entry["error"] = {{"code", check.error().code}, {"message", check.error().message}};
+          } else {
+            valid.push_back(std::move(*check));
+            valid_index.push_back(i);
+          }
+          results.push_back(std::move(entry));
+        }
+        std::string batch_id;
+        if (!valid.empty()) {
+          auto outcomes = service.by_number_batch(caller, valid);
+          if (!outcomes)
+            return problem(503, outcomes.error().code, "The checks could not be recorded",
+                           "No decision is given without a durable audit record; retry.");
+          batch_id = outcomes->batch_id;
+          for (std::size_t k = 0; k < valid.size(); ++k) {
+            auto& entry = results[valid_index[k]];
+            const auto& o = outcomes->checks[k];
+            entry.update(to_json(o.decision));
+            entry["check_id"] = o.check_id;
+            entry["durability"] = audit::to_string(o.durability);
+          }
+        }
+        return Response::json(
+            200, {{"batch_id", batch_id}, {"visit_date", visit.iso()}, {"results", results}});
       });
 }
 

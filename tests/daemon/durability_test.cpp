@@ -116,6 +116,43 @@ TEST(Checks, GatewayDownIsAFailedCheckNotAnError) {
   EXPECT_LT(took, std::chrono::seconds(5));  // the gateway deadline is 3 s
 }
 
+TEST(Checks, BatchOfTomorrowsAppointments) {
+  TempPostgres pg;
+  TempDir dir("batch");
+  GatewaySim sim(dir);
+  Daemon d(pg, dir, gateway_env(sim));
+  ASSERT_TRUE(d.wait_ready(std::chrono::seconds(20))) << d.log();
+
+  json items = json::array();
+  for (int i = 0; i < 300; ++i) {
+    json item = kInsured;
+    item.erase("visit_date");
+    item["reference"] = "appt-" + std::to_string(i);
+    items.push_back(item);
+  }
+  items[7] = {{"insurer_number", "01130012"},
+              {"symbol", "1003"},
+              {"number", "1003"},
+              {"branch", "00"},
+              {"reference", "appt-7"}};  // lost qualification
+  items[9] = {{"insurer_number", "138157"}, {"number", "1"}, {"reference", "appt-9"}};
+  auto a = d.post("/v1/checks/batch", {{"visit_date", "2026-11-26"}, {"items", items}});
+  ASSERT_EQ(a.status, 200) << a.body.substr(0, 500) << d.log();
+  auto j = json::parse(a.body);
+  ASSERT_EQ(j["results"].size(), 300u);
+  EXPECT_EQ(j["results"][0]["outcome"], "accepted");
+  EXPECT_EQ(j["results"][0]["reference"], "appt-0");
+  EXPECT_EQ(j["results"][7]["reasons"][0]["code"], "qualification_lost");
+  EXPECT_EQ(j["results"][9]["error"]["code"], "insurer_number.check_digit");
+  EXPECT_FALSE(j["results"][9].contains("outcome"));
+  // One record per item; the 299 looked up share the batch id.
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks"), "300");
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks WHERE batch_id = '" +
+                    j["batch_id"].get<std::string>() + "'"),
+            "299");
+  EXPECT_EQ(d.post("/v1/checks/batch", {{"items", json::array()}}).status, 400);
+}
+
 TEST(Durability, PostgresOutageUnderLoadLosesAndDuplicatesNothing) {
   TempPostgres pg;
   TempDir dir("outage");

@@ -14,7 +14,9 @@
 
 #include <chrono>
 #include <optional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace madoguchi::check {
 
@@ -54,6 +56,11 @@ struct CheckOutcome {
   std::chrono::microseconds latency{0};
 };
 
+struct BatchOutcome {
+  std::string batch_id;              // shared by the batch's audit records
+  std::vector<CheckOutcome> checks;  // in the order of the request
+};
+
 // Input that could not become a check (an invalid insurer number, an unreadable document) is
 // still recorded: the audit log answers "who tried to look up what", not only successes.
 struct RejectedInput {
@@ -70,6 +77,9 @@ class CheckService {
 
   // Errors: only the audit port's ("audit.*"): no durable record, no answer.
   Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
+  // 一括確認: one gateway batch (OQSmuquc01/02) for all, one audit record each. A gateway
+  // failure fails every check (gateway_unavailable), each still audited.
+  Result<BatchOutcome> by_number_batch(const Caller& caller, std::span<const NumberCheck> checks);
   Result<CheckOutcome> by_document(const Caller& caller, const DocumentCheck& check);
   // Card errors are decisions, not errors: "reader fault" tells the desk to use a document,
   // "wrong PIN (n tries left)" to try again. The PIN is zeroed when this returns.
