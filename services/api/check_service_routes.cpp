@@ -2,6 +2,7 @@
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
 #include <madoguchi/documents/documents.hpp>
+#include <madoguchi/domain/text.hpp>
 
 #include <ctime>
 
@@ -99,22 +100,32 @@ static Result<check::NumberCheck> parse_number_check(const nlohmann::json& body,
     if (text.empty()) continue;
     auto d = Date::parse_iso(text);
     if (!d) return Error{std::string(key) + d.error().code.substr(4), d.error().message};
-    if (std::string(key) == "birth_date")
+    if (std::string(key) == "birth_date") {
+      if (d->year() < 1868 || *d > today_in_japan())
+        return Error{"birth_date.out_of_range", "birth date must be between 1868 and today"};
       check.birth_date = *d;
-    else
+    } else
       check.visit_date = *d;
   }
   return Result<check::NumberCheck>(boost::system::in_place_value, std::move(check));
 }
 
-// What was sent, as given, for the audit record of a rejected attempt.
+// What was sent, for the audit record of a rejected attempt: as given, but valid UTF-8, without
+// control characters and at most 64 characters, so that the audit store always takes it.
+static std::string as_given(const nlohmann::json& body, const char* key) {
+  std::u32string cps = text::decode_utf8(field(body, key));
+  std::erase_if(cps, [](char32_t c) { return c < 0x20 || c == 0x7F; });
+  if (cps.size() > 64) cps.resize(64);
+  return text::encode_utf8(cps);
+}
+
 static check::RejectedInput rejected_number(const nlohmann::json& body, const Error& e) {
   check::RejectedInput in;
   in.error_code = e.code;
-  in.insurer_number = field(body, "insurer_number");
-  in.insured_symbol = field(body, "symbol");
-  in.insured_number = field(body, "number");
-  in.branch_number = field(body, "branch");
+  in.insurer_number = as_given(body, "insurer_number");
+  in.insured_symbol = as_given(body, "symbol");
+  in.insured_number = as_given(body, "number");
+  in.branch_number = as_given(body, "branch");
   return in;
 }
 
@@ -182,6 +193,16 @@ void add_check_service_routes(Router& router, check::CheckService& service, std:
                if (!type)
                  return reject(Error{"document.unknown_type", "not a document the desk can accept"},
                                "unknown");
+               // Findings of severity error (a bad check digit, a notice that disagrees with its
+               // slip) make the document unusable. Expired / not-yet-valid are the policy's to
+               // word.
+               for (const auto& f : report->validation) {
+                 if (f.severity != documents::Severity::Error || f.code == "valid_until.expired" ||
+                     f.code == "valid_from.not_yet_valid" || f.code == "legacy_card.expired")
+                   continue;
+                 return reject(Error{f.code, f.message_en},
+                               std::string(documents::to_string(report->type)));
+               }
 
                const check::DocumentCheck check{
                    .presentation = {*context, *type, report->fields.valid_from,
@@ -246,63 +267,65 @@ void add_check_service_routes(Router& router, check::CheckService& service, std:
   // 一括確認: a receipt system checks tomorrow's appointments in one call. One gateway batch;
   // one audit record per person, sharing the batch id; an invalid item is answered (and
   // audited) on its own without failing the others.
-  router.add(
-      "POST", "/v1/checks/batch", Access::Authenticated,
-      [&service, terminal_id](const Request& req) {
-        const auto body = nlohmann::json::parse(req.body, nullptr, false);
-        if (body.is_discarded() || !body.is_object() || !body.contains("items") ||
-            !body["items"].is_array())
-          return problem(400, "api.bad_json", "The body must be {\"items\": [...]}");
-        const auto& items = body["items"];
-        if (items.empty() || items.size() > kMaxBatchItems)
-          return problem(400, "api.batch_size",
-                         "A batch has 1.." + std::to_string(kMaxBatchItems) + " items");
-        Date visit = today_in_japan();
-        if (const std::string v = field(body, "visit_date"); !v.empty()) {
-          auto d = Date::parse_iso(v);
-          if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
-          visit = *d;
-        }
-        const check::Caller caller{terminal_id, req.client_id};
-        nlohmann::json results = nlohmann::json::array();
-        std::vector<check::NumberCheck> valid;
-        std::vector<std::size_t> valid_index;
-        for (std::size_t i = 0; i < items.size(); ++i) {
-          nlohmann::json item = items[i].is_object() ? items[i] : nlohmann::json::object();
-          if (!item.contains("visit_date")) item["visit_date"] = visit.iso();
-          nlohmann::json entry{{"index", i}};
-          if (auto ref = field(item, "reference"); !ref.empty()) entry["reference"] = ref;
-          auto check = parse_number_check(item, visit);
-          if (!check) {
-            auto id = service.record_rejected(caller, rejected_number(item, check.error()));
-            if (!id)
-              return problem(503, id.error().code, "Audit log unavailable", id.error().message);
-            entry["check_id"] = *id;
-            entry["error"] = {{"code", check.error().code}, {"message", check.error().message}};
-          } else {
-            valid.push_back(std::move(*check));
-            valid_index.push_back(i);
-          }
-          results.push_back(std::move(entry));
-        }
-        std::string batch_id;
-        if (!valid.empty()) {
-          auto outcomes = service.by_number_batch(caller, valid);
-          if (!outcomes)
-            return problem(503, outcomes.error().code, "The checks could not be recorded",
-                           "No decision is given without a durable audit record; retry.");
-          batch_id = outcomes->batch_id;
-          for (std::size_t k = 0; k < valid.size(); ++k) {
-            auto& entry = results[valid_index[k]];
-            const auto& o = outcomes->checks[k];
-            entry.update(to_json(o.decision));
-            entry["check_id"] = o.check_id;
-            entry["durability"] = audit::to_string(o.durability);
-          }
-        }
-        return Response::json(
-            200, {{"batch_id", batch_id}, {"visit_date", visit.iso()}, {"results", results}});
-      });
+  router.add("POST", "/v1/checks/batch", Access::Authenticated,
+             [&service, terminal_id](const Request& req) {
+               const auto body = nlohmann::json::parse(req.body, nullptr, false);
+               if (body.is_discarded() || !body.is_object() || !body.contains("items") ||
+                   !body["items"].is_array())
+                 return problem(400, "api.bad_json", "The body must be {\"items\": [...]}");
+               const auto& items = body["items"];
+               if (items.empty() || items.size() > kMaxBatchItems)
+                 return problem(400, "api.batch_size",
+                                "A batch has 1.." + std::to_string(kMaxBatchItems) + " items");
+               Date visit = today_in_japan();
+               if (const std::string v = field(body, "visit_date"); !v.empty()) {
+                 auto d = Date::parse_iso(v);
+                 if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
+                 visit = *d;
+               }
+               const check::Caller caller{terminal_id, req.client_id};
+               nlohmann::json results = nlohmann::json::array();
+               std::vector<check::NumberCheck> valid;
+               std::vector<std::size_t> valid_index;
+               for (std::size_t i = 0; i < items.size(); ++i) {
+                 nlohmann::json item = items[i].is_object() ? items[i] : nlohmann::json::object();
+                 if (!item.contains("visit_date")) item["visit_date"] = visit.iso();
+                 nlohmann::json entry{{"index", i}};
+                 if (auto ref = field(item, "reference"); !ref.empty()) entry["reference"] = ref;
+                 auto check = parse_number_check(item, visit);
+                 if (!check) {
+                   // Answered on its own: the item's own error, or the audit's if it was not
+                   // recorded.
+                   auto id = service.record_rejected(caller, rejected_number(item, check.error()));
+                   const Error& e = id ? check.error() : id.error();
+                   if (id) entry["check_id"] = *id;
+                   entry["error"] = {{"code", e.code}, {"message", e.message}};
+                 } else {
+                   valid.push_back(std::move(*check));
+                   valid_index.push_back(i);
+                 }
+                 results.push_back(std::move(entry));
+               }
+               std::string batch_id;
+               if (!valid.empty()) {
+                 const auto outcomes = service.by_number_batch(caller, valid);
+                 batch_id = outcomes.batch_id;
+                 for (std::size_t k = 0; k < valid.size(); ++k) {
+                   auto& entry = results[valid_index[k]];
+                   const auto& o = outcomes.checks[k];
+                   if (!o) {  // not durable: no decision for this one, the others stand
+                     entry["error"] = {{"code", o.error().code}, {"message", o.error().message}};
+                     continue;
+                   }
+                   entry.update(to_json(o->decision));
+                   entry["check_id"] = o->check_id;
+                   entry["durability"] = audit::to_string(o->durability);
+                 }
+               }
+               return Response::json(
+                   200,
+                   {{"batch_id", batch_id}, {"visit_date", visit.iso()}, {"results", results}});
+             });
 }
 
 }  // namespace madoguchi::api

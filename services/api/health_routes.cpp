@@ -12,7 +12,8 @@ void add_health_routes(Router& router, HealthProbes probes) {
     auto db = probes.database_ready ? probes.database_ready() : Result<void>{};
     if (!db) {
       body["status"] = "not_ready";
-      body["database"] = {{"code", db.error().code}, {"message", db.error().message}};
+      // The code only: the message may name hosts and users, and this route is public.
+      body["database"] = {{"code", db.error().code}};
       return Response::json(503, body);
     }
     body["status"] = "ready";

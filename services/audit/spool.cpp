@@ -1,10 +1,12 @@
 #include "spool.hpp"
 
 #include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
+#include <utility>
 #include <cerrno>
 #include <cstring>
 
@@ -144,12 +146,27 @@ Spool::Spool(std::filesystem::path dir, int fd, std::uint64_t size, SpoolRecover
 
 Spool::~Spool() {
   if (fd_ >= 0) ::close(fd_);
+  if (lock_fd_ >= 0) ::close(lock_fd_);
 }
 
 Result<std::unique_ptr<Spool>> Spool::open(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return make_error("audit.spool", "cannot create spool dir " + dir.string());
+  // Two processes on one spool would truncate each other's acknowledged records: refuse.
+  const auto lock_path = dir / "audit.spool.lock";
+  const int lock_fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  if (lock_fd < 0) return io_error("cannot open " + lock_path.string());
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(lock_fd);
+    return make_error("audit.spool_in_use", "another process uses the spool in " + dir.string());
+  }
+  struct LockGuard {
+    int fd;
+    ~LockGuard() {
+      if (fd >= 0) ::close(fd);
+    }
+  } lock_guard{lock_fd};
   const auto path = dir / kFileName;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd < 0) return io_error("cannot open " + path.string());
@@ -225,7 +242,9 @@ Result<std::unique_ptr<Spool>> Spool::open(const std::filesystem::path& dir) {
     fd = ::open(path.c_str(), O_RDWR | O_APPEND | O_CLOEXEC, 0600);
     if (fd < 0) return io_error("cannot reopen " + path.string());
   }
-  return std::unique_ptr<Spool>(new Spool(dir, fd, size, rec));
+  auto spool = std::unique_ptr<Spool>(new Spool(dir, fd, size, rec));
+  spool->lock_fd_ = std::exchange(lock_guard.fd, -1);
+  return spool;
 }
 
 Result<void> Spool::append(const std::vector<std::string>& payloads) {

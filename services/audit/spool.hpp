@@ -75,6 +75,7 @@ class Spool {
   Spool(std::filesystem::path dir, int fd, std::uint64_t size, SpoolRecovery rec);
   std::filesystem::path dir_, path_;
   int fd_ = -1;
+  int lock_fd_ = -1;  // flock on <dir>/audit.spool.lock: one process per spool
   mutable std::mutex mu_;  // serialises appends against truncation; guards size_
   std::uint64_t size_ = 0;
   std::atomic<std::uint64_t> depth_{0};

@@ -40,12 +40,19 @@ std::string_view code_of(const Error& e) { return e.code; }
 
 }  // namespace
 
-Pin::Pin(std::string digits) : digits_(std::move(digits)) {}
-Pin::~Pin() { OPENSSL_cleanse(digits_.data(), digits_.size()); }
-Pin::Pin(Pin&& other) noexcept : digits_(std::move(other.digits_)) {
-  OPENSSL_cleanse(other.digits_.data(), other.digits_.size());
-  other.digits_.clear();
+namespace {
+// A short string lives in its small-string buffer: moving copies it and leaves the source's
+// bytes behind, so wipe the whole capacity, not just the size.
+void wipe(std::string& s) {
+  s.resize(s.capacity());
+  OPENSSL_cleanse(s.data(), s.size());
+  s.clear();
 }
+}  // namespace
+
+Pin::Pin(std::string digits) : digits_(digits) { wipe(digits); }
+Pin::~Pin() { wipe(digits_); }
+Pin::Pin(Pin&& other) noexcept : digits_(other.digits_) { wipe(other.digits_); }
 bool Pin::well_formed() const {
   if (digits_.size() != 4) return false;
   for (char c : digits_)

@@ -29,7 +29,21 @@ CheckService::CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audi
     : gateway_(gateway), audit_(audit) {}
 
 policy::OnlineAnswer CheckService::to_online(const gateway::Confirmation& answer,
+                                             const std::optional<InsuranceIdentity>& asked,
                                              audit::AuditRecord& record) {
+  // An answer about someone else (a terminal or gateway mixing up answers) must never accept
+  // this patient: it counts as no answer.
+  if (asked) {
+    for (const auto& q : answer.qualifications) {
+      if (q.identity &&
+          (q.identity->insurer != asked->insurer || q.identity->number != asked->number)) {
+        record.gateway_error_code = "gateway.mismatch";
+        spdlog::error("check {}: the gateway answered about another person; answer ignored",
+                      record.check_id);
+        return {};
+      }
+    }
+  }
   record.qualification_validity = static_cast<int>(answer.validity);
   record.processing_status = 1;
   policy::OnlineAnswer online{answer.validity, std::nullopt};
@@ -44,7 +58,7 @@ policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
     record.gateway_error_code = answer.error().code;
     return {};
   }
-  return to_online(*answer, record);
+  return to_online(*answer, identity, record);
 }
 
 Result<CheckOutcome> CheckService::finish(audit::AuditRecord& record, Decision decision,
@@ -76,8 +90,8 @@ Result<CheckOutcome> CheckService::by_number(const Caller& caller, const NumberC
   return finish(record, policy::decide_online(online, check.visit_date), started);
 }
 
-Result<BatchOutcome> CheckService::by_number_batch(const Caller& caller,
-                                                   std::span<const NumberCheck> checks) {
+BatchOutcome CheckService::by_number_batch(const Caller& caller,
+                                           std::span<const NumberCheck> checks) {
   const auto started = std::chrono::steady_clock::now();
   BatchOutcome out;
   out.batch_id = audit::new_check_id();
@@ -90,20 +104,26 @@ Result<BatchOutcome> CheckService::by_number_batch(const Caller& caller,
 
   // The records are written from a few threads so that group commit can batch them: one
   // transaction for many records instead of one fsync each.
-  std::vector<std::optional<Result<CheckOutcome>>> results(checks.size());
+  out.checks.assign(checks.size(), make_error("check.not_run", "not run"));
   std::atomic<std::size_t> next{0};
-  auto work = [&] {
+  auto work = [&]() noexcept {
     for (std::size_t i = next++; i < checks.size(); i = next++) {
-      audit::AuditRecord record = new_record(caller, audit::Method::Number);
-      record.batch_id = out.batch_id;
-      put_identity(record, checks[i].identity);
-      if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
-      policy::OnlineAnswer online;
-      if (answers)
-        online = to_online((*answers)[i], record);
-      else
-        record.gateway_error_code = answers.error().code;
-      results[i] = finish(record, policy::decide_online(online, checks[i].visit_date), started);
+      try {
+        audit::AuditRecord record = new_record(caller, audit::Method::Number);
+        record.batch_id = out.batch_id;
+        put_identity(record, checks[i].identity);
+        if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
+        policy::OnlineAnswer online;
+        if (answers)
+          online = to_online((*answers)[i], checks[i].identity, record);
+        else
+          record.gateway_error_code = answers.error().code;
+        out.checks[i] =
+            finish(record, policy::decide_online(online, checks[i].visit_date), started);
+      } catch (const std::exception& e) {
+        spdlog::error("batch {}: item {} failed: {}", out.batch_id, i, e.what());
+        out.checks[i] = make_error("check.internal", "the check failed; it was logged");
+      }
     }
   };
   std::vector<std::thread> writers;
@@ -111,12 +131,6 @@ Result<BatchOutcome> CheckService::by_number_batch(const Caller& caller,
   for (std::size_t t = 1; t < n; ++t) writers.emplace_back(work);
   work();
   for (auto& w : writers) w.join();
-
-  out.checks.reserve(checks.size());
-  for (auto& r : results) {
-    if (!*r) return r->error();  // a record that is not durable: no answer for the batch
-    out.checks.push_back(std::move(**r));
-  }
   return out;
 }
 
@@ -186,7 +200,7 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
   auto answer = gateway_.confirm_by_card(query);
   policy::OnlineAnswer online;
   if (answer)
-    online = to_online(*answer, record);
+    online = to_online(*answer, std::nullopt, record);
   else
     record.gateway_error_code = answer.error().code;
   if (online.qualification && online.qualification->identity)

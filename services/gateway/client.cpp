@@ -215,7 +215,7 @@ struct GatewayClient::Impl {
       co_return Outcome{"gateway.unavailable", "write: " + ec.message(), 0, {}};
     }
     http::response_parser<http::string_body> parser;
-    parser.body_limit(512u * 1024 * 1024);
+    parser.body_limit(32u * 1024 * 1024);  // a batch of 5,000 answers is ~9 MB
     co_await http::async_read(conn->stream, conn->buffer, parser,
                               asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {

@@ -15,7 +15,10 @@
 #include <boost/program_options.hpp>
 
 #include <csignal>
+#include <functional>
 #include <iostream>
+#include <mutex>
+#include <optional>
 #include <thread>
 
 extern char** environ;
@@ -47,12 +50,45 @@ std::string prometheus(const madoguchi::audit::AuditStats& s) {
   return out;
 }
 
-std::vector<madoguchi::api::ApiClient> api_clients(const json& config) {
+// API clients from the configuration; a malformed entry is a configuration error, not a crash.
+madoguchi::Result<std::vector<madoguchi::api::ApiClient>> api_clients(const json& config) {
   std::vector<madoguchi::api::ApiClient> clients;
-  for (const auto& c : config["api"]["clients"])
-    clients.push_back({c.at("id").get<std::string>(), c.at("token_sha256").get<std::string>()});
+  for (const auto& c : config["api"]["clients"]) {
+    const auto id = c.is_object() ? c.value("id", std::string{}) : std::string{};
+    const auto hash = c.is_object() ? c.value("token_sha256", std::string{}) : std::string{};
+    const bool hex =
+        hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
+    if (id.empty() || !hex)
+      return madoguchi::make_error(
+          "config.api_clients",
+          "each api.clients entry needs an \"id\" and a \"token_sha256\" of "
+          "64 lower-case hex digits");
+    clients.push_back({id, hash});
+  }
   return clients;
 }
+
+// /readyz opens a database connection: answer from a result at most a second old, so that a
+// flood of probes cannot use up the server's connections.
+class CachedProbe {
+ public:
+  explicit CachedProbe(std::function<madoguchi::Result<void>()> probe) : probe_(std::move(probe)) {}
+  madoguchi::Result<void> operator()() {
+    std::lock_guard lock(mu_);
+    const auto now = std::chrono::steady_clock::now();
+    if (!last_ || now - at_ > std::chrono::seconds(1)) {
+      last_ = probe_();
+      at_ = now;
+    }
+    return *last_;
+  }
+
+ private:
+  std::function<madoguchi::Result<void>()> probe_;
+  std::mutex mu_;
+  std::optional<madoguchi::Result<void>> last_;
+  std::chrono::steady_clock::time_point at_;
+};
 
 }  // namespace
 
@@ -148,13 +184,20 @@ int main(int argc, char** argv) {
     reader = std::make_unique<madoguchi::card::CardReader>(madoguchi::card::CardReader::Config{
         .reader_name = config["card"]["reader_name"].get<std::string>()});
 
-  auto router = std::make_shared<madoguchi::api::Router>(api_clients(config));
+  auto clients = api_clients(config);
+  if (!clients) {
+    spdlog::critical("{}: {}", clients.error().code, clients.error().message);
+    stopping = true;
+    migrator.join();
+    return 2;
+  }
+  auto router = std::make_shared<madoguchi::api::Router>(std::move(*clients));
   madoguchi::audit::PostgresAudit& store = **audit;
   madoguchi::api::add_health_routes(
-      *router, {.database_ready =
-                    [conninfo, migrations] {
-                      return madoguchi::audit::check_schema_ready(conninfo, migrations);
-                    },
+      *router, {.database_ready = [probe = std::make_shared<CachedProbe>([conninfo, migrations] {
+                                     return madoguchi::audit::check_schema_ready(conninfo,
+                                                                                 migrations);
+                                   })] { return (*probe)(); },
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&store] { return prometheus(store.stats()); }});
   madoguchi::api::add_check_routes(*router, store);

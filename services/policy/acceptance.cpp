@@ -72,7 +72,9 @@ DocumentVerdict judge_document(const Presentation& shown, const Date& visit) {
   switch (shown.document) {
     case Doc::QualificationCertificate:
       // Valid alone for anyone (escorts show a deposited copy) within 発効期日..有効期限.
-      if (shown.valid_until && *shown.valid_until < visit) {
+      if (!shown.valid_until) {
+        v.reasons = {R::DocumentInvalid};  // 有効期限 unreadable or absent: cannot be judged
+      } else if (*shown.valid_until < visit) {
         v.reasons = {R::CertificateExpired};
       } else if (shown.valid_from && visit < *shown.valid_from) {
         v.reasons = {R::CertificateNotYetValid};

@@ -31,7 +31,11 @@ TEST(Daemon, ReadyOnlyWithDatabaseAndMigrations) {
   EXPECT_GE(std::stoi(pg.psql("SELECT count(*) FROM schema_migrations")), 1);
 
   pg.stop_immediate();
-  auto down = d.get("/readyz");
+  HttpAnswer down;
+  for (int i = 0; i < 50 && down.status != 503; ++i) {  // the probe is cached for a second
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    down = d.get("/readyz");
+  }
   EXPECT_EQ(down.status, 503);
   EXPECT_EQ(json::parse(down.body)["status"], "not_ready");
   EXPECT_EQ(d.get("/healthz").status, 200);  // alive, just not ready

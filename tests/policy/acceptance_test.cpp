@@ -45,7 +45,8 @@ TEST(Acceptance, CardUnreadableWithDocumentIsAcceptedAndConfirmedOnline) {
 TEST(Acceptance, EscortMayShowTheDocumentAlone) {
   for (auto doc : {DocumentType::MynaportalQualification, DocumentType::QualificationNotice,
                    DocumentType::QualificationCertificate}) {
-    auto d = show(doc, PresentationContext::Escort, valid());
+    auto d = show(doc, PresentationContext::Escort, valid(), kVisit, day(2025, 12, 2),
+                  day(2026, 12, 1));
     EXPECT_EQ(d.outcome, Outcome::Accepted) << to_string(doc);
     ASSERT_EQ(d.reasons.size(), 2u);
     EXPECT_EQ(d.reasons[1], ReasonCode::EscortDocumentAccepted);
@@ -61,6 +62,17 @@ TEST(Acceptance, CertificateWithinItsPeriodIsAcceptedAlone) {
   auto last = show(DocumentType::QualificationCertificate, PresentationContext::Patient, valid(),
                    day(2026, 12, 1), day(2025, 12, 2), day(2026, 12, 1));
   EXPECT_EQ(last.outcome, Outcome::Accepted);
+}
+
+TEST(Acceptance, CertificateWithoutAReadableExpiryIsNotAccepted) {
+  // An expired certificate whose 有効期限 could not be read must not pass as valid.
+  auto d = show(DocumentType::QualificationCertificate, PresentationContext::Patient, valid(),
+                kVisit, day(2025, 12, 2), std::nullopt);
+  EXPECT_EQ(d.outcome, Outcome::Refused);
+  EXPECT_EQ(main_reason(d), "document_invalid");
+  auto down = show(DocumentType::QualificationCertificate, PresentationContext::Patient,
+                   unreachable(), kVisit);
+  EXPECT_NE(down.outcome, Outcome::AcceptedUnconfirmed);
 }
 
 TEST(Acceptance, ExpiredOrNotYetValidCertificateIsRefused) {

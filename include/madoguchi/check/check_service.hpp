@@ -57,8 +57,10 @@ struct CheckOutcome {
 };
 
 struct BatchOutcome {
-  std::string batch_id;              // shared by the batch's audit records
-  std::vector<CheckOutcome> checks;  // in the order of the request
+  std::string batch_id;  // shared by the batch's audit records
+  // In the order of the request; an item whose record is not durable has the audit's error
+  // (and no decision) while the others stand.
+  std::vector<Result<CheckOutcome>> checks;
 };
 
 // Input that could not become a check (an invalid insurer number, an unreadable document) is
@@ -79,7 +81,7 @@ class CheckService {
   Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
   // 一括確認: one gateway batch (OQSmuquc01/02) for all, one audit record each. A gateway
   // failure fails every check (gateway_unavailable), each still audited.
-  Result<BatchOutcome> by_number_batch(const Caller& caller, std::span<const NumberCheck> checks);
+  BatchOutcome by_number_batch(const Caller& caller, std::span<const NumberCheck> checks);
   Result<CheckOutcome> by_document(const Caller& caller, const DocumentCheck& check);
   // Card errors are decisions, not errors: "reader fault" tells the desk to use a document,
   // "wrong PIN (n tries left)" to try again. The PIN is zeroed when this returns.
@@ -89,6 +91,7 @@ class CheckService {
 
  private:
   static policy::OnlineAnswer to_online(const gateway::Confirmation& answer,
+                                        const std::optional<InsuranceIdentity>& asked,
                                         audit::AuditRecord& record);
   policy::OnlineAnswer ask(const InsuranceIdentity& identity, std::optional<Date> birth_date,
                            audit::AuditRecord& record);
