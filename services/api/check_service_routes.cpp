@@ -152,22 +152,34 @@ static std::optional<policy::PresentationContext> parse_context(const std::strin
   return std::nullopt;
 }
 
-void add_check_service_routes(Router& router, check::CheckService& service, std::string terminal_id,
-                              card::CardReader* reader) {
+// The visit date of a by-card or by-document check: today, or (when allowed) the one asked for.
+static Result<Date> visit_date_of(const std::string& text, bool allow_other_day) {
+  const Date today = today_in_japan();
+  if (text.empty()) return today;
+  auto d = Date::parse_iso(text);
+  if (!d) return make_error("visit_date.format", "visit_date is YYYY-MM-DD");
+  if (*d != today && !allow_other_day)
+    return make_error("visit_date.not_today", "checks by card or document are for today (JST)");
+  return d;
+}
+
+void add_check_service_routes(Router& router, check::CheckService& service,
+                              CheckRoutesOptions options) {
+  const std::string terminal_id = options.terminal_id;
+  card::CardReader* reader = options.reader;
+  const bool allow_visit_date = options.allow_visit_date;
   // The body is the file itself (PDF, PNG or JPEG), as the desk's scanner or phone saved it.
   router.add("POST", "/v1/checks/by-document", Access::Authenticated,
-             [&service, terminal_id](const Request& req) {
+             [&service, terminal_id, allow_visit_date](const Request& req) {
                const auto context = parse_context(req.query_param("context", "patient"));
                if (!context)
                  return problem(400, "api.bad_context", "Bad query",
                                 "context is patient, card_unreadable or escort");
                documents::InspectOptions options;
-               options.visit_date = today_in_japan();
-               if (const std::string visit = req.query_param("visit_date"); !visit.empty()) {
-                 auto d = Date::parse_iso(visit);
-                 if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
-                 options.visit_date = *d;
-               }
+               auto visit = visit_date_of(req.query_param("visit_date"), allow_visit_date);
+               if (!visit)
+                 return problem(422, visit.error().code, "Bad visit date", visit.error().message);
+               options.visit_date = *visit;
                const check::Caller caller{terminal_id, req.client_id};
                const std::string sha256 = Router::sha256_hex(req.body);
                auto reject = [&](const Error& e, const std::string& type) {
@@ -221,19 +233,18 @@ void add_check_service_routes(Router& router, check::CheckService& service, std:
              });
 
   router.add("POST", "/v1/checks/by-card", Access::Authenticated,
-             [&service, terminal_id, reader](const Request& req) {
+             [&service, terminal_id, reader, allow_visit_date](const Request& req) {
                if (!reader) return problem(503, "card.no_reader", "No card reader is configured");
                const auto body = nlohmann::json::parse(req.body, nullptr, false);
                if (body.is_discarded() || !body.is_object())
                  return problem(400, "api.bad_json", "The body must be a JSON object");
-               check::CardCheck check{today_in_japan(), false};
+               auto visit = visit_date_of(field(body, "visit_date"), allow_visit_date);
+               if (!visit)
+                 return problem(422, visit.error().code, "Bad visit date", visit.error().message);
+               check::CardCheck check{*visit, false};
                if (auto v = body.find("visual_confirmation"); v != body.end() && v->is_boolean())
                  check.visual_confirmation = v->get<bool>();
-               if (const std::string visit = field(body, "visit_date"); !visit.empty()) {
-                 auto d = Date::parse_iso(visit);
-                 if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
-                 check.visit_date = *d;
-               }
+
                std::string pin = field(body, "pin");
                if (!check.visual_confirmation && pin.empty())
                  return problem(400, "card.pin_missing", "Send the PIN, or visual_confirmation");

@@ -4,10 +4,11 @@
 
 namespace madoguchi::gateway::detail {
 namespace {
+// The gateway lives in Japan Standard Time (UTC+9, no daylight saving), whatever the host's zone.
 std::string format_now(const char* fmt) {
-  std::time_t t = std::time(nullptr);
+  std::time_t t = std::time(nullptr) + 9 * 3600;
   std::tm tm{};
-  localtime_r(&t, &tm);
+  gmtime_r(&t, &tm);
   char buf[32];
   std::strftime(buf, sizeof buf, fmt, &tm);
   return buf;

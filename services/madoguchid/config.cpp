@@ -34,7 +34,7 @@ json default_config() {
         {"deadline_ms", 3000}}},
       {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}}},
       {"log", {{"level", "info"}}},
-      {"api", {{"clients", json::array()}}},
+      {"api", {{"clients", json::array()}, {"allow_visit_date", false}}},
   };
 }
 

@@ -201,7 +201,11 @@ int main(int argc, char** argv) {
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&store] { return prometheus(store.stats()); }});
   madoguchi::api::add_check_routes(*router, store);
-  madoguchi::api::add_check_service_routes(*router, checks, config["terminal_id"], reader.get());
+  madoguchi::api::add_check_service_routes(
+      *router, checks,
+      {.terminal_id = config["terminal_id"],
+       .reader = reader.get(),
+       .allow_visit_date = config["api"]["allow_visit_date"].get<bool>()});
 
   madoguchi::api::ServerConfig server_config;
   const json& listen = config["listen"];

@@ -74,8 +74,8 @@ class Daemon {
 
   HttpAnswer get(const std::string& path, const std::string& extra_curl_args = "") const {
     auto r = run_command("curl -sS --max-time 10 --cacert " + ca_ + " " + extra_curl_args +
-                         " -w '\\n%{http_code}' https://127.0.0.1:" + std::to_string(https_port_) +
-                         path);
+                         " -w '\\n%{http_code}' 'https://127.0.0.1:" + std::to_string(https_port_) +
+                         path + "'");  // quoted: a query's '&' is not for the shell
     HttpAnswer a;
     const auto nl = r.output.rfind('\n');
     if (nl == std::string::npos) return a;

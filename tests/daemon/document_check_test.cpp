@@ -22,7 +22,9 @@ HttpAnswer upload(const Daemon& d, const std::string& file, const std::string& q
 
 class DocumentCheck : public ::testing::Test {
  protected:
-  void start(std::vector<std::string> env = {}) {
+  // The corpus is dated: these tests choose the visit date, which a real desk cannot.
+  void start(std::vector<std::string> env = {}, bool allow_visit_date = true) {
+    if (allow_visit_date) env.push_back("MADOGUCHI_API_ALLOW_VISIT_DATE=true");
     daemon_ = std::make_unique<Daemon>(pg_, dir_, std::move(env));
     ASSERT_TRUE(daemon_->wait_ready(std::chrono::seconds(20))) << daemon_->log();
   }
@@ -93,4 +95,14 @@ TEST_F(DocumentCheck, UnreadableUploadIsA422WithItsCodeAndIsAudited) {
   EXPECT_EQ(rec["outcome"], "failed");
   EXPECT_EQ(rec["reasons"][0], "document.encrypted");
   EXPECT_EQ(upload(*daemon_, corpus("myna_00_kumiai_table.pdf"), "context=nobody").status, 400);
+}
+
+TEST_F(DocumentCheck, TheDeskCannotPickAnotherDaysRules) {
+  start({}, /*allow_visit_date=*/false);
+  // The transitional measure for legacy cards ended on 2026-03-31: asking for that day's rules
+  // on another day is refused, not judged.
+  auto a =
+      upload(*daemon_, corpus("legacy_card_kyokai.pdf"), "context=patient&visit_date=2026-03-31");
+  ASSERT_EQ(a.status, 422) << a.body;
+  EXPECT_EQ(json::parse(a.body)["code"], "visit_date.not_today");
 }

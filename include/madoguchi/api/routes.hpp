@@ -46,8 +46,16 @@ namespace madoguchi::api {
 // domain's code, and the attempt is audited too. Authenticated.
 // POST /v1/checks/by-card: {"pin": "1234"} or {"visual_confirmation": true}, optional
 // "visit_date": the card on this terminal's reader (`reader`; nullptr: no reader configured).
-void add_check_service_routes(Router& router, check::CheckService& service, std::string terminal_id,
-                              card::CardReader* reader);
+// POST /v1/checks/by-document, POST /v1/checks/batch: see docs/api.md.
+struct CheckRoutesOptions {
+  std::string terminal_id;
+  card::CardReader* reader = nullptr;  // nullptr: no reader configured
+  // The acceptance rules depend on the visit date. By card and by document it is today (JST)
+  // unless this is set (tests, training): a client must not pick the rules' date.
+  bool allow_visit_date = false;
+};
+void add_check_service_routes(Router& router, check::CheckService& service,
+                              CheckRoutesOptions options);
 
 // The JSON form of a decision in API answers.
 nlohmann::json to_json(const Decision& decision);
