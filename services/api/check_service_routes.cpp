@@ -10,13 +10,8 @@ namespace madoguchi::api {
 
 namespace {
 
-// The clinic's day: Japan has one time zone (JST, UTC+9) and no daylight saving.
-Date today_in_japan() {
-  const std::time_t now = std::time(nullptr) + 9 * 3600;
-  std::tm tm{};
-  gmtime_r(&now, &tm);
-  return *Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
-}
+// The clinic's day, taken from the clock here at the transport edge only.
+Date today_in_japan() { return Date::in_japan(std::chrono::system_clock::now()); }
 
 std::string field(const nlohmann::json& body, const char* key) {
   auto it = body.find(key);

@@ -91,6 +91,11 @@ Result<Date> Date::parse_japanese(std::string_view text) {
   return make_error("date.format", "unknown era");
 }
 
+Date Date::in_japan(std::chrono::system_clock::time_point instant) {
+  const auto jst = std::chrono::floor<std::chrono::days>(instant + std::chrono::hours(9));
+  return Date(year_month_day{jst});
+}
+
 std::string Date::iso() const {
   char buf[16];
   std::snprintf(buf, sizeof buf, "%04d-%02u-%02u", year(), month(), day());

@@ -20,13 +20,8 @@ int usage() {
   return 2;
 }
 
-Date today() {
-  const auto now = std::chrono::system_clock::now();
-  const std::time_t t = std::chrono::system_clock::to_time_t(now);
-  std::tm local{};
-  localtime_r(&t, &local);
-  return Date::from_ymd(local.tm_year + 1900, local.tm_mon + 1, local.tm_mday).value();
-}
+// The visit date defaults to today in Japan, whatever the host's time zone.
+Date today() { return Date::in_japan(std::chrono::system_clock::now()); }
 
 void print_text(const documents::InspectionReport& r) {
   const nlohmann::json j = documents::to_json(r);

@@ -83,3 +83,12 @@ TEST(Date, Age) {
   EXPECT_EQ(leap.age_on(*Date::from_ymd(2025, 2, 28)), 20);
   EXPECT_EQ(leap.age_on(*Date::from_ymd(2025, 3, 1)), 21);
 }
+
+TEST(Date, InJapanIsUtcPlusNine) {
+  using namespace std::chrono;
+  // 2026-11-25 14:59:59 UTC is still the 25th in Japan; 15:00 UTC is the 26th.
+  const sys_seconds before = sys_days{year{2026} / 11 / 25} + hours(14) + minutes(59) + seconds(59);
+  EXPECT_EQ(Date::in_japan(before).iso(), "2026-11-25");
+  EXPECT_EQ(Date::in_japan(before + seconds(1)).iso(), "2026-11-26");
+  EXPECT_EQ(Date::in_japan(sys_days{year{2025} / 12 / 31} + hours(15)).iso(), "2026-01-01");
+}

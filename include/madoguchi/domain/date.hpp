@@ -21,6 +21,9 @@ class Date {
   // "R7.1.1", "H31.4.30", "平成３１年４月３０日", with spaces and full-width digits. An era year
   // outside its era (令和0年, 平成32年) or a day that does not exist (2月30日) is an error.
   static Result<Date> parse_japanese(std::string_view text);
+  // The calendar day in Japan (JST, UTC+9, no daylight saving) at `instant`. Pure: callers at
+  // the transport edge pass the clock's now(); rules take the resulting date as input.
+  static Date in_japan(std::chrono::system_clock::time_point instant);
 
   int year() const { return static_cast<int>(ymd_.year()); }
   unsigned month() const { return static_cast<unsigned>(ymd_.month()); }
