@@ -147,6 +147,19 @@ static std::optional<policy::PresentationContext> parse_context(const std::strin
   return std::nullopt;
 }
 
+// 422 for input that could not become a check, carrying the check id of its audit record; 503
+// when even that record could not be made durable.
+static Response rejected_response(const Result<std::string>& audited, const Error& e,
+                                  std::string_view title) {
+  if (!audited)
+    return problem(503, audited.error().code, "Audit log unavailable", audited.error().message);
+  Response r = problem(422, e.code, title, e.message);
+  auto j = nlohmann::json::parse(r.body);
+  j["check_id"] = *audited;
+  r.body = j.dump();
+  return r;
+}
+
 // The visit date of a by-card or by-document check: today, or (when allowed) the one asked for.
 static Result<Date> visit_date_of(const std::string& text, bool allow_other_day) {
   const Date today = today_in_japan();
@@ -183,15 +196,8 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                  in.document_type = type;
                  in.error_code = e.code;
                  in.document_sha256 = sha256;
-                 auto id = service.record_rejected(caller, in);
-                 if (!id)
-                   return problem(503, id.error().code, "Audit log unavailable",
-                                  id.error().message);
-                 Response r = problem(422, e.code, "The document cannot be used", e.message);
-                 auto j = nlohmann::json::parse(r.body);
-                 j["check_id"] = *id;
-                 r.body = j.dump();
-                 return r;
+                 return rejected_response(service.record_rejected(caller, in), e,
+                                          "The document cannot be used");
                };
                const auto* bytes = reinterpret_cast<const std::byte*>(req.body.data());
                auto report = documents::inspect({bytes, req.body.size()}, options);
@@ -248,27 +254,21 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                return decision_response(outcome, check.visit_date);
              });
 
-  router.add(
-      "POST", "/v1/checks/by-number", Access::Authenticated,
-      [&service, terminal_id](const Request& req) {
-        const auto body = nlohmann::json::parse(req.body, nullptr, false);
-        if (body.is_discarded() || !body.is_object())
-          return problem(400, "api.bad_json", "The body must be a JSON object");
-        const check::Caller caller{terminal_id, req.client_id};
-        auto check = parse_number_check(body, today_in_japan());
-        if (!check) {
-          // Nothing is sent to the gateway, but the attempt is audited.
-          auto id = service.record_rejected(caller, rejected_number(body, check.error()));
-          if (!id)
-            return problem(503, id.error().code, "Audit log unavailable", id.error().message);
-          Response r = problem(422, check.error().code, "Invalid input", check.error().message);
-          auto j = nlohmann::json::parse(r.body);
-          j["check_id"] = *id;
-          r.body = j.dump();
-          return r;
-        }
-        return decision_response(service.by_number(caller, *check), check->visit_date);
-      });
+  router.add("POST", "/v1/checks/by-number", Access::Authenticated,
+             [&service, terminal_id](const Request& req) {
+               const auto body = nlohmann::json::parse(req.body, nullptr, false);
+               if (body.is_discarded() || !body.is_object())
+                 return problem(400, "api.bad_json", "The body must be a JSON object");
+               const check::Caller caller{terminal_id, req.client_id};
+               auto check = parse_number_check(body, today_in_japan());
+               if (!check) {
+                 // Nothing is sent to the gateway, but the attempt is audited.
+                 return rejected_response(
+                     service.record_rejected(caller, rejected_number(body, check.error())),
+                     check.error(), "Invalid input");
+               }
+               return decision_response(service.by_number(caller, *check), check->visit_date);
+             });
 
   // 一括確認: a receipt system checks tomorrow's appointments in one call. One gateway batch;
   // one audit record per person, sharing the batch id; an invalid item is answered (and

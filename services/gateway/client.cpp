@@ -354,49 +354,14 @@ Result<Confirmation> GatewayClient::confirm_by_card(const CardQuery& query) {
 }
 
 Result<std::vector<Confirmation>> GatewayClient::batch(std::span<const NumberQuery> queries) {
-  auto until = Clock::now() + impl_->config.batch_deadline;
-  auto remaining = [&] {
-    return std::max(std::chrono::milliseconds(1),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
-  };
-  BatchUpload upload;
-  upload.items.reserve(queries.size());
-  for (const auto& q : queries)
-    upload.items.push_back(to_search_info(q.identity, q.birth_date, q.include_limit_certificate));
-  Request up{impl_->header(ReferenceClassification::InsuranceCardInfo), std::move(upload)};
-  auto accepted = impl_->post("/oqs/muquc01", up, remaining());
-  if (!accepted) return accepted.error();
-  if (auto ok = detail::check_status(*accepted); !ok) return ok.error();
-  const auto* a = std::get_if<BatchAccepted>(&accepted->body);
-  if (!a || a->reception_number.empty())
-    return make_error("gateway.protocol", "batch upload answer has no ReceptionNumber");
-
-  Request down{impl_->header(ReferenceClassification::InsuranceCardInfo),
-               BatchDownload{a->reception_number}};
-  while (true) {
-    if (Clock::now() >= until) return make_error("gateway.timeout", "batch not done in time");
-    auto res = impl_->post("/oqs/muquc02", down, remaining());
-    if (!res) return res.error();
-    if (auto ok = detail::check_status(*res); !ok) return ok.error();
-    const auto* results = std::get_if<BatchResults>(&res->body);
-    if (!results) return make_error("gateway.protocol", "expected batch results");
-    if (res->header.segment_of_result == SegmentOfResult::InProgress) {
-      std::this_thread::sleep_for(std::min(std::chrono::milliseconds(100), remaining()));
-      continue;
-    }
-    if (results->units.size() != queries.size())
-      return make_error("gateway.protocol", "batch answered " +
-                                                std::to_string(results->units.size()) +
-                                                " units for " + std::to_string(queries.size()));
-    std::vector<Confirmation> out;
-    out.reserve(queries.size());
-    for (const auto& u : results->units) {
-      auto c = detail::to_confirmation(u);
-      if (!c) return c.error();
-      out.push_back(std::move(*c));
-    }
-    return out;
-  }
+  // Upload and download go to their own endpoints; the message kind tells which.
+  return detail::run_batch(
+      queries, Clock::now() + impl_->config.batch_deadline,
+      [&] { return impl_->header(ReferenceClassification::InsuranceCardInfo); },
+      [&](const Request& r, std::chrono::milliseconds timeout) {
+        const bool upload = std::holds_alternative<BatchUpload>(r.body);
+        return impl_->post(upload ? "/oqs/muquc01" : "/oqs/muquc02", r, timeout);
+      });
 }
 
 }  // namespace madoguchi::gateway

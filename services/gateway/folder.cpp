@@ -140,44 +140,15 @@ Result<Confirmation> FolderTransport::confirm_by_card(const CardQuery& query) {
 }
 
 Result<std::vector<Confirmation>> FolderTransport::batch(std::span<const NumberQuery> queries) {
-  auto until = Clock::now() + config_.batch_deadline;
-  auto remaining = [&] {
-    return std::max(std::chrono::milliseconds(1),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()));
-  };
-  auto header =
+  const auto header =
       detail::request_header(config_.medical_institution_code,
                              ReferenceClassification::InsuranceCardInfo, config_.encoding, "");
-  BatchUpload upload;
-  for (const auto& q : queries)
-    upload.items.push_back(to_search_info(q.identity, q.birth_date, q.include_limit_certificate));
-  auto accepted = exchange("OQSmuquc01", Request{header, std::move(upload)}, remaining());
-  if (!accepted) return accepted.error();
-  if (auto ok = detail::check_status(*accepted); !ok) return ok.error();
-  const auto* a = std::get_if<BatchAccepted>(&accepted->body);
-  if (!a) return make_error("gateway.protocol", "batch upload answer has no ReceptionNumber");
-  std::string reception = a->reception_number;
-  while (true) {
-    if (Clock::now() >= until) return make_error("gateway.timeout", "batch not done in time");
-    auto res = exchange("OQSmuquc02", Request{header, BatchDownload{reception}}, remaining());
-    if (!res) return res.error();
-    if (auto ok = detail::check_status(*res); !ok) return ok.error();
-    const auto* results = std::get_if<BatchResults>(&res->body);
-    if (!results) return make_error("gateway.protocol", "expected batch results");
-    if (res->header.segment_of_result == SegmentOfResult::InProgress) {
-      std::this_thread::sleep_for(std::min(std::chrono::milliseconds(100), remaining()));
-      continue;
-    }
-    if (results->units.size() != queries.size())
-      return make_error("gateway.protocol", "batch answered the wrong number of units");
-    std::vector<Confirmation> out;
-    for (const auto& u : results->units) {
-      auto c = detail::to_confirmation(u);
-      if (!c) return c.error();
-      out.push_back(std::move(*c));
-    }
-    return out;
-  }
+  return detail::run_batch(
+      queries, Clock::now() + config_.batch_deadline, [&] { return header; },
+      [&](const Request& r, std::chrono::milliseconds timeout) {
+        const bool upload = std::holds_alternative<BatchUpload>(r.body);
+        return exchange(upload ? "OQSmuquc01" : "OQSmuquc02", r, timeout);
+      });
 }
 
 Result<Confirmation> FolderTransport::next_face_result(std::chrono::milliseconds wait) {

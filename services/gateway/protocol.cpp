@@ -1,6 +1,7 @@
 #include "protocol.hpp"
 
 #include <ctime>
+#include <thread>
 
 namespace madoguchi::gateway::detail {
 namespace {
@@ -70,6 +71,53 @@ Result<Confirmation> confirmation_from(const Response& r) {
   const auto* answer = std::get_if<QualificationAnswer>(&r.body);
   if (!answer) return make_error("gateway.protocol", "expected a qualification answer");
   return to_confirmation(*answer);
+}
+
+Result<std::vector<Confirmation>> run_batch(
+    std::span<const NumberQuery> queries, BatchClock::time_point until,
+    const std::function<MessageHeader()>& make_header,
+    const std::function<Result<Response>(const Request&, std::chrono::milliseconds)>& send) {
+  auto remaining = [&] {
+    return std::max(
+        std::chrono::milliseconds(1),
+        std::chrono::duration_cast<std::chrono::milliseconds>(until - BatchClock::now()));
+  };
+  BatchUpload upload;
+  upload.items.reserve(queries.size());
+  for (const auto& q : queries)
+    upload.items.push_back(to_search_info(q.identity, q.birth_date, q.include_limit_certificate));
+  auto accepted = send(Request{make_header(), std::move(upload)}, remaining());
+  if (!accepted) return accepted.error();
+  if (auto ok = check_status(*accepted); !ok) return ok.error();
+  const auto* a = std::get_if<BatchAccepted>(&accepted->body);
+  if (!a || a->reception_number.empty())
+    return make_error("gateway.protocol", "batch upload answer has no ReceptionNumber");
+  const std::string reception = a->reception_number;
+
+  while (true) {
+    if (BatchClock::now() >= until) return make_error("gateway.timeout", "batch not done in time");
+    auto res = send(Request{make_header(), BatchDownload{reception}}, remaining());
+    if (!res) return res.error();
+    if (auto ok = check_status(*res); !ok) return ok.error();
+    const auto* results = std::get_if<BatchResults>(&res->body);
+    if (!results) return make_error("gateway.protocol", "expected batch results");
+    if (res->header.segment_of_result == SegmentOfResult::InProgress) {
+      std::this_thread::sleep_for(std::min(std::chrono::milliseconds(100), remaining()));
+      continue;
+    }
+    if (results->units.size() != queries.size())
+      return make_error("gateway.protocol", "batch answered " +
+                                                std::to_string(results->units.size()) +
+                                                " units for " + std::to_string(queries.size()));
+    std::vector<Confirmation> out;
+    out.reserve(queries.size());
+    for (const auto& u : results->units) {
+      auto c = to_confirmation(u);
+      if (!c) return c.error();
+      out.push_back(std::move(*c));
+    }
+    return out;
+  }
 }
 
 }  // namespace madoguchi::gateway::detail

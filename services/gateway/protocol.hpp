@@ -4,7 +4,11 @@
 #include <madoguchi/gateway/messages.hpp>
 #include <madoguchi/gateway/port.hpp>
 
+#include <chrono>
+#include <functional>
+#include <span>
 #include <string>
+#include <vector>
 
 namespace madoguchi::gateway::detail {
 
@@ -20,7 +24,17 @@ Result<void> check_status(const Response& response);
 Result<Confirmation> to_confirmation(const QualificationAnswer& answer);
 Result<Confirmation> confirmation_from(const Response& response);
 
-std::string now_compact_datetime();  // yyyyMMddHHmmss, local time
+// The batch exchange over any transport: upload (OQSmuquc01) → ReceptionNumber → download
+// (OQSmuquc02) until it is no longer in progress → one Confirmation per query, in order.
+// `send(request, timeout)` carries one message and returns the answer; `make_header` gives each
+// message its header.
+using BatchClock = std::chrono::steady_clock;
+Result<std::vector<Confirmation>> run_batch(
+    std::span<const NumberQuery> queries, BatchClock::time_point until,
+    const std::function<MessageHeader()>& make_header,
+    const std::function<Result<Response>(const Request&, std::chrono::milliseconds)>& send);
+
+std::string now_compact_datetime();  // yyyyMMddHHmmss, Japan Standard Time
 std::string today_compact();         // yyyyMMdd
 
 }  // namespace madoguchi::gateway::detail
