@@ -7,6 +7,7 @@
 
 #include <boost/system/result.hpp>
 
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <utility>
@@ -40,5 +41,11 @@ using Result = boost::system::result<T, Error>;
 inline Error make_error(std::string code, std::string message) {
   return Error{std::move(code), std::move(message)};
 }
+
+// How an asynchronous port call completes: called exactly once, from any thread, with the value
+// or the error. Ports that complete this way keep Asio (and every other event loop) out of their
+// headers.
+template <class T>
+using Completion = std::function<void(Result<T>)>;
 
 }  // namespace madoguchi
