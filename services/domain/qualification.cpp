@@ -19,6 +19,8 @@ std::string_view to_string(QualificationValidity v) {
       return "not_found";
     case QualificationValidity::SeveralMatch:
       return "several_match";
+    case QualificationValidity::ValidUnregistered:
+      return "valid_unregistered";
   }
   return "unknown";
 }

@@ -126,6 +126,7 @@ Decision decide_online(const OnlineAnswer& online, const Date& visit) {
   }
   switch (*online.validity) {
     case QualificationValidity::Valid:
+    case QualificationValidity::ValidUnregistered:  // 有効・未登録 (medical aid): qualified
       d.outcome = Outcome::Accepted;
       d.reasons = {R::QualificationConfirmed};
       // 70+ and 後期高齢者: past the ratio's expiry the ratio may have changed.

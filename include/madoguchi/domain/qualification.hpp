@@ -27,6 +27,7 @@ enum class QualificationValidity {
   NewerExists = 3,   // 無効 — newer qualification exists
   NotFound = 4,      // 該当資格なし
   SeveralMatch = 5,  // 複数該当
+  ValidUnregistered = 6,  // 有効・未登録: e.g. 医療扶助 (medical aid), qualified but not on file
 };
 std::string_view to_string(QualificationValidity v);
 
