@@ -12,6 +12,7 @@
 #include <madoguchi/gateway/client.hpp>
 
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 #include <boost/program_options.hpp>
 
 #include <csignal>
@@ -231,10 +232,13 @@ int main(int argc, char** argv) {
                server_config.http_enabled
                    ? server_config.http_address + ":" + std::to_string(server.http_port())
                    : std::string("off"));
+  // systemd's Type=notify: ready once both listeners accept (a no-op outside systemd).
+  sd_notify(0, "READY=1");
 
   int sig = 0;
   sigwait(&stop_signals, &sig);
   spdlog::info("signal {}: stopping", sig);
+  sd_notify(0, "STOPPING=1");
   stopping = true;
   server.stop(std::chrono::seconds(10));
   migrator.join();
