@@ -10,6 +10,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 namespace madoguchi::card {
@@ -166,6 +167,98 @@ struct CardReader::Impl {
   SCARDCONTEXT ctx = 0;
   bool has_ctx = false;
 
+  // The reader's state for the desk, kept by the monitor thread and by call() (Reading).
+  std::mutex sm;
+  std::condition_variable scv;
+  std::optional<bool> present;  // nullopt: no reader (or no pcscd)
+  bool observed = false;        // the monitor has looked at least once
+  bool removed = false;         // a card left the reader and none came since
+  int busy = 0;                 // exchanges running on the worker
+  ReaderStatus current;
+  bool monitor_started = false;
+  bool monitor_stop = false;
+  std::thread monitor;
+
+  ReaderState derive() const {
+    if (!present) return ReaderState::NoReader;
+    if (busy > 0) return ReaderState::Reading;
+    if (*present) return ReaderState::CardPresent;
+    return removed ? ReaderState::Removed : ReaderState::Empty;
+  }
+  void publish_locked() {
+    const ReaderState s = derive();
+    if (s == current.state && current.version != 0) return;
+    current.state = s;
+    ++current.version;
+    scv.notify_all();
+  }
+  void set_presence(std::optional<bool> p) {
+    std::lock_guard l(sm);
+    if (present.value_or(false) && p && !*p) removed = true;
+    if (p.value_or(false) || !p) removed = false;
+    present = p;
+    observed = true;
+    publish_locked();
+    scv.notify_all();
+  }
+  void add_busy(int delta) {
+    std::lock_guard l(sm);
+    busy += delta;
+    if (observed) publish_locked();
+  }
+  // Sleeps up to `d` unless the monitor is asked to stop; false when it is.
+  bool monitor_pause(std::chrono::milliseconds d) {
+    std::unique_lock l(sm);
+    return !scv.wait_for(l, d, [&] { return monitor_stop; });
+  }
+  void watch() {
+    for (;;) {
+      {
+        std::lock_guard l(sm);
+        if (monitor_stop) return;
+      }
+      TempContext c;
+      bool lost = false;
+      auto name = c.ok() ? find_reader(c.get(), cfg.reader_name, lost)
+                         : Result<std::string>(err(errc::reader_fault, "no PC/SC service"));
+      if (!name) {
+        set_presence(std::nullopt);
+        if (!monitor_pause(std::chrono::milliseconds(500))) return;
+        continue;
+      }
+      SCARD_READERSTATE st{};
+      st.szReader = name->c_str();
+      st.dwCurrentState = SCARD_STATE_UNAWARE;
+      for (;;) {
+        {
+          std::lock_guard l(sm);
+          if (monitor_stop) return;
+        }
+        // Bounded, so that a stop request is seen within a fraction of a second.
+        const LONG rv = SCardGetStatusChange(c.get(), 300, &st, 1);
+        if (rv == SCARD_E_TIMEOUT) continue;
+        if (rv != SCARD_S_SUCCESS ||
+            (st.dwEventState &
+             (SCARD_STATE_UNKNOWN | SCARD_STATE_UNAVAILABLE | SCARD_STATE_IGNORE))) {
+          set_presence(std::nullopt);
+          break;
+        }
+        set_presence((st.dwEventState & SCARD_STATE_PRESENT) != 0);
+        st.dwCurrentState = st.dwEventState & ~SCARD_STATE_CHANGED;
+      }
+      if (!monitor_pause(std::chrono::milliseconds(200))) return;
+    }
+  }
+  void start_monitor(const std::shared_ptr<Impl>& self) {
+    std::unique_lock l(sm);
+    if (!monitor_started) {
+      monitor_started = true;
+      monitor = std::thread([self] { self->watch(); });
+    }
+    // The first look takes a few milliseconds; answer after it rather than "no reader".
+    scv.wait_for(l, std::chrono::seconds(2), [&] { return observed; });
+  }
+
   void loop() {
     for (;;) {
       std::function<void()> job;
@@ -204,9 +297,11 @@ struct CardReader::Impl {
     auto st = std::make_shared<State>();
     {
       std::lock_guard l(m);
-      jobs.push_back([st, fn = std::move(fn)] {
+      jobs.push_back([this, st, fn = std::move(fn)] {
         if (st->abandoned) return;
+        add_busy(+1);
         auto r = fn();
+        add_busy(-1);
         std::lock_guard l2(st->m);
         st->result.emplace(std::move(r));
         st->cv.notify_all();
@@ -296,6 +391,12 @@ CardReader::CardReader(Config config) : impl_(std::make_shared<Impl>()) {
 
 CardReader::~CardReader() {
   {
+    std::lock_guard l(impl_->sm);
+    impl_->monitor_stop = true;
+  }
+  impl_->scv.notify_all();
+  if (impl_->monitor.joinable()) impl_->monitor.join();
+  {
     std::lock_guard l(impl_->m);
     impl_->stopping = true;
   }
@@ -379,6 +480,36 @@ Result<CardEvent> CardReader::wait_for_event(std::chrono::milliseconds timeout) 
     // Same presence but a new event count: pulled and re-inserted between two looks.
     if ((st.dwEventState >> 16) != (st.dwCurrentState >> 16) && present) return CardEvent::Inserted;
   }
+}
+
+std::string_view to_string(ReaderState s) {
+  switch (s) {
+    case ReaderState::NoReader:
+      return "no_reader";
+    case ReaderState::Empty:
+      return "empty";
+    case ReaderState::CardPresent:
+      return "card_present";
+    case ReaderState::Reading:
+      return "reading";
+    case ReaderState::Removed:
+      return "removed";
+  }
+  return "no_reader";
+}
+
+ReaderStatus CardReader::status() {
+  impl_->start_monitor(impl_);
+  std::lock_guard l(impl_->sm);
+  return impl_->current;
+}
+
+ReaderStatus CardReader::wait_status(std::uint64_t since, std::chrono::milliseconds timeout) {
+  impl_->start_monitor(impl_);
+  std::unique_lock l(impl_->sm);
+  impl_->scv.wait_for(l, timeout,
+                      [&] { return impl_->current.version != since || impl_->monitor_stop; });
+  return impl_->current;
 }
 
 Result<std::vector<std::string>> CardReader::list_readers() {

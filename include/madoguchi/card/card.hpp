@@ -140,6 +140,16 @@ class JpkiSession {
 // Card insert/remove as the reader reports them (SCardGetStatusChange).
 enum class CardEvent { Inserted, Removed, ReaderGone, Timeout };
 
+// What the desk's page shows about its reader (カードを置いてください / 読み取り中 /
+// カードが取り外されました / リーダー未接続). `Removed` holds from a card leaving the reader until
+// the next card arrives; `Reading` while an exchange with the card runs.
+enum class ReaderState { NoReader, Empty, CardPresent, Reading, Removed };
+std::string_view to_string(ReaderState s);  // "no_reader" | "empty" | "card_present" | ...
+struct ReaderStatus {
+  ReaderState state = ReaderState::NoReader;
+  std::uint64_t version = 0;  // grows by one with every change of `state`
+};
+
 // The terminal's reader, bound by name (e.g. "Virtual PCD 00 00", or "SONY FeliCa ..."); every
 // call connects, takes a PC/SC transaction (so two requests never interleave APDUs on one card),
 // runs the JPKI exchange, and releases. Re-establishes the PC/SC context when pcscd restarted.
@@ -164,6 +174,13 @@ class CardReader {
   Result<CardEvent> wait_for_event(std::chrono::milliseconds timeout);
   // Whether a card is in the reader now (card.no_reader when the reader is absent).
   Result<bool> card_present();
+
+  // The reader's state, watched by a monitor thread (its own PC/SC context, started on first
+  // use) so that it never waits behind a card exchange.
+  ReaderStatus status();
+  // Blocks until the status version differs from `since` or `timeout` passes; returns the
+  // status then (a long poll for the desk's page).
+  ReaderStatus wait_status(std::uint64_t since, std::chrono::milliseconds timeout);
 
   // Reader names pcscd knows now (card.reader_fault when pcscd is not running).
   static Result<std::vector<std::string>> list_readers();
