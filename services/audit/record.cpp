@@ -137,7 +137,7 @@ Result<void> validate(const AuditRecord& r) {
   for (auto [text, name] : texts)
     if (!valid_text(*text, 200)) return invalid(name);
   if (r.birth_date && !valid_iso_date(*r.birth_date)) return invalid("birth_date");
-  if (r.qualification_validity && (*r.qualification_validity < 1 || *r.qualification_validity > 5))
+  if (r.qualification_validity && (*r.qualification_validity < 1 || *r.qualification_validity > 6))
     return invalid("qualification_validity");
   if (r.processing_status && (*r.processing_status < 0 || *r.processing_status > 32767))
     return invalid("processing_status");

@@ -60,14 +60,14 @@ Result<std::string> parse_card_string(std::string_view text, const char* what,
 Result<InsuredSymbol> InsuredSymbol::parse(std::string_view text) {
   auto v = parse_card_string(text, "symbol", 38);
   if (!v) return v.error();
-  return InsuredSymbol(std::move(*v));
+  return InsuredSymbol(std::move(*v), std::string(text));
 }
 std::string InsuredSymbol::masked() const { return mask::all(value_); }
 
 Result<InsuredNumber> InsuredNumber::parse(std::string_view text) {
   auto v = parse_card_string(text, "number", 38);
   if (!v) return v.error();
-  return InsuredNumber(std::move(*v));
+  return InsuredNumber(std::move(*v), std::string(text));
 }
 std::string InsuredNumber::masked() const { return mask::all(value_); }
 

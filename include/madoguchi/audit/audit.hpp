@@ -48,7 +48,7 @@ struct AuditRecord {
   std::optional<std::string> birth_date;  // ISO yyyy-mm-dd
 
   // The gateway's answer, when it was asked.
-  std::optional<int> qualification_validity;  // QualificationValidity 1..5
+  std::optional<int> qualification_validity;  // QualificationValidity 1..6
   std::optional<int> processing_status;       // ProcessingResultStatus 1 ok, 2 error
   std::string processing_code;                // ProcessingResultCode
   std::string gateway_error_code;             // MessageHeader ErrorCode, transport errors

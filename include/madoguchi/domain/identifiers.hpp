@@ -35,26 +35,38 @@ class InsurerNumber {
 class InsuredSymbol {
  public:
   static Result<InsuredSymbol> parse(std::string_view text);
-  const std::string& value() const { return value_; }
+  const std::string& value() const { return value_; }  // normalised: compare by this
+  // Exactly as given (full-width forms, blanks): what goes back to the gateway.
+  const std::string& as_given() const { return given_; }
   std::string masked() const;
-  friend bool operator==(const InsuredSymbol&, const InsuredSymbol&) = default;
+  friend bool operator==(const InsuredSymbol& a, const InsuredSymbol& b) {
+    return a.value_ == b.value_;
+  }
 
  private:
-  explicit InsuredSymbol(std::string v) : value_(std::move(v)) {}
+  InsuredSymbol(std::string v, std::string given)
+      : value_(std::move(v)), given_(std::move(given)) {}
   std::string value_;
+  std::string given_;
 };
 
 // 番号: the insured person's number within the insurer.
 class InsuredNumber {
  public:
   static Result<InsuredNumber> parse(std::string_view text);
-  const std::string& value() const { return value_; }
+  const std::string& value() const { return value_; }  // normalised: compare by this
+  // Exactly as given (full-width forms, blanks): what goes back to the gateway.
+  const std::string& as_given() const { return given_; }
   std::string masked() const;
-  friend bool operator==(const InsuredNumber&, const InsuredNumber&) = default;
+  friend bool operator==(const InsuredNumber& a, const InsuredNumber& b) {
+    return a.value_ == b.value_;
+  }
 
  private:
-  explicit InsuredNumber(std::string v) : value_(std::move(v)) {}
+  InsuredNumber(std::string v, std::string given)
+      : value_(std::move(v)), given_(std::move(given)) {}
   std::string value_;
+  std::string given_;
 };
 
 // 枝番: two digits identifying the individual within the insured household.
