@@ -31,6 +31,12 @@ CheckService::CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audi
 policy::OnlineAnswer CheckService::to_online(const gateway::Confirmation& answer,
                                              const std::optional<InsuranceIdentity>& asked,
                                              audit::AuditRecord& record) {
+  // One query of a batch the gateway answered with an error: no answer for this patient.
+  if (answer.unit_error) {
+    record.gateway_error_code = answer.unit_error->code;
+    record.processing_status = 2;
+    return {};
+  }
   // An answer about someone else (a terminal or gateway mixing up answers) must never accept
   // this patient: it counts as no answer.
   if (asked) {

@@ -47,6 +47,10 @@ struct Confirmation {
   std::vector<Qualification> qualifications;
   bool visually_confirmed = false;  // by card without signature: flag it in the decision
   std::string reference_number;     // the gateway's ReferenceNumber, for the audit trail
+  // batch() only: this one query was answered with an error (its BulkConfirmUnit's
+  // ProcessingResultStatus 2): code "gateway.rejected", message with the gateway's code. The
+  // validity means nothing then. The other queries of the batch are unaffected.
+  std::optional<Error> unit_error;
 };
 
 class GatewayPort {
@@ -58,7 +62,7 @@ class GatewayPort {
   virtual Result<Confirmation> confirm_by_number(const NumberQuery& query) = 0;
   virtual Result<Confirmation> confirm_by_card(const CardQuery& query) = 0;
   // Upload (OQSmuquc01) then download (OQSmuquc02) until complete; one Confirmation per query,
-  // in order.
+  // in the queries' order (the gateway's units are matched to them by their echoed search info).
   virtual Result<std::vector<Confirmation>> batch(std::span<const NumberQuery> queries) = 0;
 };
 
