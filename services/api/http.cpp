@@ -1,5 +1,9 @@
 #include <madoguchi/api/http.hpp>
 
+#include <spdlog/spdlog.h>
+
+#include <atomic>
+
 namespace madoguchi::api {
 
 std::string Request::header(const std::string& lower_name) const {
@@ -25,6 +29,30 @@ Response Response::text(int status, std::string body, std::string content_type) 
   r.body = std::move(body);
   r.content_type = std::move(content_type);
   return r;
+}
+
+struct Responder::State {
+  Sink sink;
+  std::atomic<bool> done{false};
+  ~State() {
+    if (!done.exchange(true) && sink) {
+      spdlog::error("a request was dropped without a response");
+      sink(problem(500, "internal", "Internal error", "The error was logged."));
+    }
+  }
+};
+
+Responder::Responder(Sink sink) : state_(std::make_shared<State>()) {
+  state_->sink = std::move(sink);
+}
+
+void Responder::operator()(Response response) const {
+  if (!state_) return;
+  if (state_->done.exchange(true)) {
+    spdlog::warn("a request was answered twice; the second answer was dropped");
+    return;
+  }
+  state_->sink(std::move(response));
 }
 
 Response problem(int status, std::string_view code, std::string_view title,

@@ -5,6 +5,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <future>
+#include <variant>
 
 namespace madoguchi::api {
 
@@ -33,7 +35,16 @@ bool is_capture(const std::string& s) {
 Router::Router(std::vector<ApiClient> clients) : clients_(std::move(clients)) {}
 
 void Router::add(std::string method, std::string pattern, Access access, Handler handler) {
-  routes_.push_back(Route{std::move(method), split_path(pattern), access, std::move(handler)});
+  routes_.push_back(Route{std::move(method), split_path(pattern), access, std::move(handler), {}});
+}
+
+void Router::add_async(std::string method, std::string pattern, Access access,
+                       AsyncHandler handler) {
+  routes_.push_back(Route{std::move(method), split_path(pattern), access, {}, std::move(handler)});
+}
+
+void Router::set_authenticator(Authenticator authenticator) {
+  authenticator_ = std::move(authenticator);
 }
 
 std::string Router::sha256_hex(std::string_view data) {
@@ -65,7 +76,7 @@ const ApiClient* Router::authenticate(const Request& request) const {
   return nullptr;
 }
 
-Response Router::dispatch(Request request) const {
+Router::Match Router::match(Request& request) const {
   const auto segments = split_path(request.path);
   bool path_matched = false;
   for (const Route& route : routes_) {
@@ -83,23 +94,97 @@ Response Router::dispatch(Request request) const {
     if (route.method != request.method) continue;
 
     if (route.access == Access::Authenticated) {
-      if (request.header("authorization").empty())
-        return problem(401, "auth.missing_token", "Authentication required",
-                       "Send an API token as 'Authorization: Bearer <token>'.");
-      const ApiClient* client = authenticate(request);
-      if (!client) return problem(401, "auth.invalid_token", "Invalid API token");
-      request.client_id = client->id;
+      Response refusal;
+      const AuthVerdict session = request.header("authorization").empty() && authenticator_
+                                      ? authenticator_(request, refusal)
+                                      : AuthVerdict::Absent;
+      if (session == AuthVerdict::Refused) return refusal;
+      if (session == AuthVerdict::Absent) {
+        if (request.header("authorization").empty())
+          return problem(401, "auth.missing_token", "Authentication required",
+                         "Send an API token as 'Authorization: Bearer <token>'.");
+        const ApiClient* client = authenticate(request);
+        if (!client) return problem(401, "auth.invalid_token", "Invalid API token");
+        request.client_id = client->id;
+        request.principal = Principal{Principal::Kind::ApiClient, client->id, {}};
+      }
     }
     request.path_params = std::move(params);
-    try {
-      return route.handler(request);
-    } catch (const std::exception& e) {
-      spdlog::error("handler for {} {} failed: {}", request.method, request.path, e.what());
-      return problem(500, "internal", "Internal error", "The error was logged.");
-    }
+    return &route;
   }
   if (path_matched) return problem(405, "http.method_not_allowed", "Method not allowed");
   return problem(404, "http.not_found", "Not found");
+}
+
+namespace {
+Response internal_error(const Request& request, const char* what) {
+  spdlog::error("handler for {} {} failed: {}", request.method, request.path, what);
+  return problem(500, "internal", "Internal error", "The error was logged.");
+}
+
+Response busy() {
+  Response r = problem(503, "server.busy", "Too many requests in progress",
+                       "Retry after the indicated number of seconds.");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+Response run_blocking(const Handler& handler, const Request& request) {
+  try {
+    return handler(request);
+  } catch (const std::exception& e) {
+    return internal_error(request, e.what());
+  }
+}
+
+void run_async(const AsyncHandler& handler, Request request, const Responder& respond) {
+  // The handler may have answered before it threw; the Responder ignores a second answer.
+  const std::string method = request.method, path = request.path;
+  try {
+    handler(std::move(request), respond);
+  } catch (const std::exception& e) {
+    Request r;
+    r.method = method;
+    r.path = path;
+    respond(internal_error(r, e.what()));
+  }
+}
+}  // namespace
+
+void Router::dispatch(Request request, Responder respond, const Lanes& lanes) const {
+  auto found = match(request);
+  if (std::holds_alternative<Response>(found)) return respond(std::move(std::get<Response>(found)));
+  const Route& route = *std::get<const Route*>(found);
+
+  if (route.async_handler) {
+    if (lanes.admit_async && !lanes.admit_async()) return respond(busy());
+    if (lanes.release_async) {
+      respond = Responder([inner = std::move(respond), release = lanes.release_async](Response r) {
+        release();
+        inner(std::move(r));
+      });
+    }
+    return run_async(route.async_handler, std::move(request), respond);
+  }
+  const auto& lane = route.access == Access::Public ? lanes.probes : lanes.blocking;
+  if (!lane) return respond(run_blocking(route.handler, request));
+  auto job = [&route, request = std::move(request), respond]() mutable {
+    respond(run_blocking(route.handler, request));
+  };
+  if (!lane(std::move(job))) respond(busy());
+}
+
+Response Router::dispatch(Request request) const {
+  auto found = match(request);
+  if (std::holds_alternative<Response>(found)) return std::move(std::get<Response>(found));
+  const Route& route = *std::get<const Route*>(found);
+  if (!route.async_handler) return run_blocking(route.handler, request);
+
+  std::promise<Response> answer;
+  auto future = answer.get_future();
+  run_async(route.async_handler, std::move(request),
+            Responder([&answer](Response r) { answer.set_value(std::move(r)); }));
+  return future.get();
 }
 
 }  // namespace madoguchi::api

@@ -105,12 +105,44 @@ struct Server::Impl {
   Impl(ServerConfig c, std::shared_ptr<const Router> r)
       : config(std::move(c)), router(std::move(r)) {}
 
-  // Runs the handler on the worker pool, then continues on the session's executor.
+  std::unique_ptr<asio::thread_pool> probe_pool;
+  std::atomic<int> blocking_queued{0};  // waiting or running on the blocking pool
+  std::atomic<int> async_in_flight{0};
+  Router::Lanes lanes;
+
+  void make_lanes() {
+    const int blocking_cap =
+        std::max(1, config.worker_threads) + std::max(0, config.blocking_queue_limit);
+    lanes.blocking = [this, blocking_cap](std::function<void()> job) {
+      if (blocking_queued.fetch_add(1) >= blocking_cap) {
+        blocking_queued.fetch_sub(1);
+        return false;
+      }
+      asio::post(*workers, [this, job = std::move(job)] {
+        job();
+        blocking_queued.fetch_sub(1);
+      });
+      return true;
+    };
+    lanes.probes = [this](std::function<void()> job) {
+      asio::post(*probe_pool, std::move(job));
+      return true;
+    };
+    lanes.admit_async = [this] {
+      if (async_in_flight.fetch_add(1) >= config.async_in_flight_limit) {
+        async_in_flight.fetch_sub(1);
+        return false;
+      }
+      return true;
+    };
+    lanes.release_async = [this] { async_in_flight.fetch_sub(1); };
+  }
+
+  // Dispatches on the calling I/O thread; the answer continues on the session's executor.
   template <class Executor, class Done>
   void handle(Request req, Executor ex, Done done) {
     in_flight.fetch_add(1);
-    asio::post(*workers, [this, req = std::move(req), ex, done = std::move(done)]() mutable {
-      Response res = router->dispatch(std::move(req));
+    Responder respond([this, ex, done = std::move(done)](Response res) mutable {
       asio::post(ex, [this, res = std::move(res), done = std::move(done)]() mutable {
         done(std::move(res));
         if (in_flight.fetch_sub(1) == 1) {
@@ -119,6 +151,7 @@ struct Server::Impl {
         }
       });
     });
+    router->dispatch(std::move(req), std::move(respond), lanes);
   }
   void accept(tcp::acceptor& acceptor, bool tls);
 };
@@ -291,6 +324,8 @@ Result<void> Server::start() {
     s.http_acceptor = std::move(*http);
   }
   s.workers = std::make_unique<asio::thread_pool>(std::max(1, s.config.worker_threads));
+  s.probe_pool = std::make_unique<asio::thread_pool>(1);
+  s.make_lanes();
   s.accept(*s.https_acceptor, true);
   if (s.http_acceptor) s.accept(*s.http_acceptor, false);
   for (int i = 0; i < std::max(1, s.config.io_threads); ++i)
@@ -311,6 +346,7 @@ void Server::stop(std::chrono::milliseconds grace) {
     s.idle.wait_for(lock, grace, [&s] { return s.in_flight.load() == 0; });
   }
   if (s.workers) s.workers->join();
+  if (s.probe_pool) s.probe_pool->join();
   s.ioc.stop();
   for (auto& t : s.io_threads)
     if (t.joinable()) t.join();

@@ -5,11 +5,21 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace madoguchi::api {
+
+// Who is calling, as the Router authenticated it: an API client by bearer token, or a front-desk
+// terminal by its session cookie (docs/front-desk.md).
+struct Principal {
+  enum class Kind { None, ApiClient, Terminal };
+  Kind kind = Kind::None;
+  std::string client_id;    // recorded in every audit record
+  std::string terminal_id;  // the counter; empty for API clients (the daemon's terminal_id)
+};
 
 struct Request {
   std::string method;                              // "GET", "POST", …
@@ -21,6 +31,7 @@ struct Request {
   std::string body;
   std::string remote_address;
   std::string client_id;  // the authenticated API client, filled by the Router
+  Principal principal;    // the same, with the terminal of a desk session
 
   std::string header(const std::string& lower_name) const;
   std::string query_param(const std::string& name, const std::string& fallback = {}) const;
@@ -40,6 +51,28 @@ struct Response {
 Response problem(int status, std::string_view code, std::string_view title,
                  std::string_view detail = {});
 
+// A blocking handler: runs on the server's bounded blocking pool, never on an I/O thread (card
+// and document checks, anything touching files or slow work).
 using Handler = std::function<Response(const Request&)>;
+
+// Completes one request, exactly once, from any thread. A copyable handle: the first call sends
+// the response, later calls are ignored (and logged). A request whose every Responder copy is
+// dropped without a call is answered 500, so a forgotten completion never hangs a client.
+class Responder {
+ public:
+  using Sink = std::function<void(Response)>;
+  Responder() = default;
+  explicit Responder(Sink sink);
+  void operator()(Response response) const;
+  explicit operator bool() const { return state_ != nullptr; }
+
+ private:
+  struct State;
+  std::shared_ptr<State> state_;
+};
+
+// An asynchronous handler: must not block. It starts work on ports that complete by callback
+// and returns at once; the completion calls the Responder.
+using AsyncHandler = std::function<void(Request, Responder)>;
 
 }  // namespace madoguchi::api

@@ -3,8 +3,10 @@
 
 #include <madoguchi/api/http.hpp>
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <variant>
 #include <vector>
 
 namespace madoguchi::api {
@@ -21,28 +23,61 @@ struct ApiClient {
   std::string token_sha256_hex;  // lower-case hex
 };
 
+// A second way in besides bearer tokens (the desk's session cookie): Absent when the request
+// carries no such credential; Accepted after filling request.principal; Refused with `refusal`.
+enum class AuthVerdict { Absent, Accepted, Refused };
+using Authenticator = std::function<AuthVerdict(Request& request, Response& refusal)>;
+
 class Router {
  public:
   explicit Router(std::vector<ApiClient> clients = {});
 
   // Patterns are paths whose segments may be "{name}" captures: "/v1/checks/{id}".
+  // A blocking handler (runs on the server's blocking pool; public ones on the probe pool).
   void add(std::string method, std::string pattern, Access access, Handler handler);
+  // An asynchronous handler (runs inline on an I/O thread and must not block).
+  void add_async(std::string method, std::string pattern, Access access, AsyncHandler handler);
 
-  // Never throws: a handler's exception becomes a 500 problem, logged without request data.
+  // Where the server runs handlers. Each returns false when its lane is full: the request is
+  // then answered at once with 503 "server.busy" and Retry-After, never queued without bound.
+  struct Lanes {
+    // Authenticated blocking handlers: the bounded blocking pool.
+    std::function<bool(std::function<void()>)> blocking;
+    // Public blocking handlers (probes, /metrics): their own small pool, so a full blocking
+    // pool never makes the daemon look dead.
+    std::function<bool(std::function<void()>)> probes;
+    // Admits one more asynchronous request in flight; release is called once it is answered.
+    std::function<bool()> admit_async;
+    std::function<void()> release_async;
+  };
+  // Routes, authenticates and runs the handler in its lane; `respond` is completed exactly
+  // once. Never throws: a handler's exception becomes a 500 problem, logged without request
+  // data. Empty lanes run the handler inline on the calling thread.
+  void dispatch(Request request, Responder respond, const Lanes& lanes) const;
+  // The same, inline, waiting for an asynchronous handler's answer (tests, in-process callers).
   Response dispatch(Request request) const;
 
   static std::string sha256_hex(std::string_view data);
+
+  // Consulted for Authenticated routes when no Authorization header is sent.
+  void set_authenticator(Authenticator authenticator);
 
  private:
   struct Route {
     std::string method;
     std::vector<std::string> segments;
     Access access;
-    Handler handler;
+    Handler handler;             // blocking, or
+    AsyncHandler async_handler;  // asynchronous
   };
+  // The route for a request, authenticated, with its path parameters filled; or the answer
+  // (401, 404, 405) when there is none to run.
+  using Match = std::variant<Response, const Route*>;
+  Match match(Request& request) const;
   const ApiClient* authenticate(const Request& request) const;
   std::vector<Route> routes_;
   std::vector<ApiClient> clients_;
+  Authenticator authenticator_;
 };
 
 }  // namespace madoguchi::api

@@ -1,7 +1,8 @@
 // The daemon's HTTP(S) server: Beast + OpenSSL behind a Beast-free interface.
 //
-// I/O runs on a few threads; handlers run on a separate worker pool because they may block
-// (the audit record must be durable and the gateway may take its deadline before a response).
+// I/O runs on a few threads. Asynchronous handlers (the by-number check) run inline on them and
+// complete later from any thread; blocking handlers (card, document, slow reads) run on a
+// bounded blocking pool, public probes on a pool of their own. A full lane answers 503 at once.
 #pragma once
 
 #include <madoguchi/api/router.hpp>
@@ -23,7 +24,11 @@ struct ServerConfig {
   unsigned short http_port = 0;
   bool http_enabled = true;
   int io_threads = 2;
-  int worker_threads = 16;
+  int worker_threads = 16;  // the blocking pool
+  // Blocking requests waiting for a worker beyond those running; more are answered 503.
+  int blocking_queue_limit = 64;
+  // Asynchronous requests in flight (waiting on the gateway or the audit); more: 503.
+  int async_in_flight_limit = 4096;
   std::size_t body_limit_bytes = 16 * 1024 * 1024;  // uploads of scanned documents
   std::chrono::seconds idle_timeout{30};
 };
