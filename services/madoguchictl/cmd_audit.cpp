@@ -1,115 +1,126 @@
 // madoguchictl audit: schema migrations and retention of the audit log (監査ログ).
 //
-//   madoguchictl audit migrate [--dir db/migrations] --conninfo STR
-//   madoguchictl audit ready [--dir db/migrations] --conninfo STR
-//   madoguchictl audit detach-old --months N [--drop] [--ahead M] --conninfo STR
-//   madoguchictl audit ensure-partitions [--ahead M] --conninfo STR
+//   madoguchictl audit migrate [--dir=db/migrations]
+//   madoguchictl audit ready [--dir=db/migrations]
+//   madoguchictl audit detach-old --months=N [--drop] [--ahead=M]
+//   madoguchictl audit ensure-partitions [--ahead=M]
 //
-// --conninfo defaults to $MADOGUCHI_AUDIT_CONNINFO. Run detach-old monthly (cron/systemd
-// timer); detached partitions stay as plain tables (archive them with pg_dump) unless --drop.
+// The database is the daemon's: $MADOGUCHI_DATABASE_CONNINFO (or --conninfo without a password;
+// a password belongs in the environment or ~/.pgpass, never on argv). Run detach-old monthly
+// (cron/systemd timer); detached partitions stay as plain tables (archive them with pg_dump)
+// unless --drop.
 #include "commands.hpp"
 
 #include <madoguchi/audit/schema.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <cstdio>
-#include <cstdlib>
-#include <map>
+#include <memory>
 #include <string>
 
 namespace madoguchi::ctl {
 
 namespace {
 
+struct AuditOptions {
+  std::string conninfo;
+  std::string dir = "db/migrations";
+  int months = 0;
+  int ahead = 3;
+  bool drop = false;
+};
+
 int fail(const Error& e) {
   std::fprintf(stderr, "madoguchictl audit: %s: %s\n", e.code.c_str(), e.message.c_str());
-  return 1;
+  return kRefused;
 }
 
-int usage() {
-  std::fprintf(stderr,
-               "usage: madoguchictl audit migrate [--dir DIR] --conninfo STR\n"
-               "       madoguchictl audit ready [--dir DIR] --conninfo STR\n"
-               "       madoguchictl audit detach-old --months N [--drop] [--ahead M] "
-               "--conninfo STR\n"
-               "       madoguchictl audit ensure-partitions [--ahead M] --conninfo STR\n"
-               "--conninfo defaults to $MADOGUCHI_AUDIT_CONNINFO, --dir to db/migrations\n");
-  return 2;
+// A conninfo on the command line is visible to every user of the machine (ps, /proc).
+std::string no_password(const std::string& conninfo) {
+  if (conninfo.find("password") != std::string::npos)
+    return "a password must not be on the command line: use $MADOGUCHI_DATABASE_CONNINFO or "
+           "~/.pgpass";
+  return {};
 }
 
-bool parse_int(const std::string& s, int& out) {
-  try {
-    std::size_t used = 0;
-    out = std::stoi(s, &used);
-    return used == s.size();
-  } catch (...) {
-    return false;
-  }
+CLI::App* with_database(CLI::App* sub, AuditOptions& o) {
+  sub->add_option("--conninfo", o.conninfo,
+                  "libpq connection string without password ($MADOGUCHI_DATABASE_CONNINFO)")
+      ->envname("MADOGUCHI_DATABASE_CONNINFO")
+      ->required()
+      ->check(no_password);
+  return sub;
+}
+
+void with_dir(CLI::App* sub, AuditOptions& o) {
+  sub->add_option("--dir", o.dir, "migrations folder ($MADOGUCHI_DATABASE_MIGRATIONS_DIR)")
+      ->envname("MADOGUCHI_DATABASE_MIGRATIONS_DIR");
+}
+
+void with_ahead(CLI::App* sub, AuditOptions& o) {
+  sub->add_option("--ahead", o.ahead, "monthly partitions to keep created ahead")
+      ->check(CLI::NonNegativeNumber);
 }
 
 }  // namespace
 
-int cmd_audit(Args args) {
-  if (args.empty()) return usage();
-  const std::string sub(args[0]);
-  std::map<std::string, std::string> opt;
-  bool drop = false;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string a(args[i]);
-    if (a == "--drop") {
-      drop = true;
-    } else if ((a == "--conninfo" || a == "--dir" || a == "--months" || a == "--ahead") &&
-               i + 1 < args.size()) {
-      opt[a] = std::string(args[++i]);
-    } else {
-      std::fprintf(stderr, "madoguchictl audit: unexpected argument '%s'\n", a.c_str());
-      return usage();
-    }
-  }
-  std::string conninfo = opt["--conninfo"];
-  if (conninfo.empty())
-    if (const char* env = std::getenv("MADOGUCHI_AUDIT_CONNINFO")) conninfo = env;
-  if (conninfo.empty()) {
-    std::fprintf(stderr, "madoguchictl audit: --conninfo is required\n");
-    return usage();
-  }
-  const std::string dir = opt.count("--dir") ? opt["--dir"] : "db/migrations";
-  int ahead = 3;
-  if (opt.count("--ahead") && (!parse_int(opt["--ahead"], ahead) || ahead < 0)) return usage();
+void add_audit_command(CLI::App& app, Globals& g) {
+  auto o = std::make_shared<AuditOptions>();
+  CLI::App* audit = app.add_subcommand("audit", "audit log schema and retention (PostgreSQL)");
+  audit->require_subcommand(1);
 
-  if (sub == "migrate") {
-    auto n = audit::apply_migrations(conninfo, dir);
-    if (!n) return fail(n.error());
-    std::printf("applied %d migration(s)\n", *n);
-    return 0;
-  }
-  if (sub == "ready") {
-    auto r = audit::check_schema_ready(conninfo, dir);
-    if (!r) return fail(r.error());
-    std::printf("ready\n");
-    return 0;
-  }
-  if (sub == "ensure-partitions") {
-    auto n = audit::ensure_partitions(conninfo, ahead);
-    if (!n) return fail(n.error());
-    std::printf("created %d partition(s)\n", *n);
-    return 0;
-  }
-  if (sub == "detach-old") {
-    int months = 0;
-    if (!opt.count("--months") || !parse_int(opt["--months"], months)) {
-      std::fprintf(stderr, "madoguchictl audit detach-old: --months N is required\n");
-      return usage();
+  CLI::App* migrate = with_database(audit->add_subcommand("migrate", "apply migrations"), *o);
+  with_dir(migrate, *o);
+  migrate->callback([o, &g] {
+    auto n = audit::apply_migrations(o->conninfo, o->dir);
+    if (!n) {
+      g.exit_code = fail(n.error());
+      return;
     }
-    auto report = audit::detach_old_partitions(conninfo, months, drop, ahead);
-    if (!report) return fail(report.error());
+    std::printf("applied %d migration(s)\n", *n);
+  });
+
+  CLI::App* ready =
+      with_database(audit->add_subcommand("ready", "exit 0 when every migration is applied"), *o);
+  with_dir(ready, *o);
+  ready->callback([o, &g] {
+    auto r = audit::check_schema_ready(o->conninfo, o->dir);
+    if (!r) {
+      g.exit_code = fail(r.error());
+      return;
+    }
+    std::printf("ready\n");
+  });
+
+  CLI::App* ensure = with_database(
+      audit->add_subcommand("ensure-partitions", "create the monthly partitions ahead"), *o);
+  with_ahead(ensure, *o);
+  ensure->callback([o, &g] {
+    auto n = audit::ensure_partitions(o->conninfo, o->ahead);
+    if (!n) {
+      g.exit_code = fail(n.error());
+      return;
+    }
+    std::printf("created %d partition(s)\n", *n);
+  });
+
+  CLI::App* detach = with_database(
+      audit->add_subcommand("detach-old", "detach (or drop) partitions older than N months"), *o);
+  detach->add_option("--months", o->months, "retention in months")->required();
+  detach->add_flag("--drop", o->drop, "drop the detached partitions instead of keeping them");
+  with_ahead(detach, *o);
+  detach->callback([o, &g] {
+    auto report = audit::detach_old_partitions(o->conninfo, o->months, o->drop, o->ahead);
+    if (!report) {
+      g.exit_code = fail(report.error());
+      return;
+    }
     for (const auto& t : report->detached) std::printf("detached %s\n", t.c_str());
     for (const auto& t : report->dropped) std::printf("dropped %s\n", t.c_str());
     std::printf("%zu detached, %zu dropped, %d partition(s) created ahead\n",
                 report->detached.size(), report->dropped.size(), report->created);
-    return 0;
-  }
-  std::fprintf(stderr, "madoguchictl audit: unknown subcommand '%s'\n", sub.c_str());
-  return usage();
+  });
 }
 
 }  // namespace madoguchi::ctl

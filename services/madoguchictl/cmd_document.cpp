@@ -1,27 +1,27 @@
-// madoguchictl document inspect FILE [--visit-date YYYY-MM-DD] [--json]
+// madoguchictl document inspect FILE [--visit-date=YYYY-MM-DD] [--json]
 //
-// Exit codes: 0 the document was read and is valid; 1 it was read but validation found an
-// error; 2 usage error; 3 the file could not be read at all ({"error": {...}} with --json).
+// Reads a document locally (no daemon). Exit codes: 0 the document was read and is valid; 1 it
+// was read but validation found an error; 2 usage error; 3 the file could not be read at all
+// ({"error": {...}} with --json).
 #include "commands.hpp"
 
 #include <madoguchi/documents/documents.hpp>
 
+#include <CLI/CLI.hpp>
+
 #include <chrono>
-#include <cstdio>
 #include <iostream>
+#include <memory>
 #include <string>
 
 namespace madoguchi::ctl {
 
 namespace {
 
-int usage() {
-  std::cerr << "usage: madoguchictl document inspect FILE [--visit-date YYYY-MM-DD] [--json]\n";
-  return 2;
-}
-
-// The visit date defaults to today in Japan, whatever the host's time zone.
-Date today() { return Date::in_japan(std::chrono::system_clock::now()); }
+struct InspectOptions {
+  std::string file;
+  std::string visit_date;
+};
 
 void print_text(const documents::InspectionReport& r) {
   const nlohmann::json j = documents::to_json(r);
@@ -39,46 +39,44 @@ void print_text(const documents::InspectionReport& r) {
   std::cout << "valid: " << (r.valid() ? "yes" : "no") << "\n";
 }
 
-}  // namespace
-
-int cmd_document(Args args) {
-  if (args.empty() || args[0] != "inspect") return usage();
-  std::string file;
-  bool json = false;
+int inspect(const InspectOptions& o, const Globals& g) {
   documents::InspectOptions options;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    if (args[i] == "--json") {
-      json = true;
-    } else if (args[i] == "--visit-date" && i + 1 < args.size()) {
-      auto d = Date::parse_iso(args[++i]);
-      if (!d) {
-        std::cerr << "madoguchictl: --visit-date must be YYYY-MM-DD\n";
-        return 2;
-      }
-      options.visit_date = *d;
-    } else if (file.empty() && !args[i].starts_with("--")) {
-      file = std::string(args[i]);
-    } else {
-      return usage();
-    }
-  }
-  if (file.empty()) return usage();
-  if (!options.visit_date) options.visit_date = today();
-
-  auto report = documents::inspect_file(file, options);
+  // The visit date defaults to today in Japan, whatever the host's time zone.
+  options.visit_date = o.visit_date.empty() ? Date::in_japan(std::chrono::system_clock::now())
+                                            : *Date::parse_iso(o.visit_date);
+  auto report = documents::inspect_file(o.file, options);
   if (!report) {
-    if (json)
+    if (g.json)
       std::cout << documents::to_json(report.error()).dump(2) << "\n";
     else
       std::cerr << "madoguchictl: " << report.error().code << ": " << report.error().message
                 << "\n";
-    return 3;
+    return kNeedsMore;
   }
-  if (json)
+  if (g.json)
     std::cout << documents::to_json(*report).dump(2) << "\n";
   else
     print_text(*report);
-  return report->valid() ? 0 : 1;
+  return report->valid() ? kOk : kRefused;
+}
+
+}  // namespace
+
+// CLI11 validator shared by the commands that take a visit date.
+std::string iso_date(const std::string& s) {
+  return Date::parse_iso(s) ? std::string{} : "must be a date YYYY-MM-DD";
+}
+
+void add_document_command(CLI::App& app, Globals& g) {
+  auto o = std::make_shared<InspectOptions>();
+  CLI::App* document = app.add_subcommand("document", "documents read locally, without the daemon");
+  document->require_subcommand(1);
+  CLI::App* sub = document->add_subcommand(
+      "inspect", "classify, extract and validate a PDF or scan (資格確認書, 資格情報のお知らせ…)");
+  sub->add_option("FILE", o->file, "PDF, PNG or JPEG")->required();
+  sub->add_option("--visit-date", o->visit_date, "date of the visit (default: today in Japan)")
+      ->check(iso_date);
+  sub->callback([o, &g] { g.exit_code = inspect(*o, g); });
 }
 
 }  // namespace madoguchi::ctl
