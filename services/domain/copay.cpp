@@ -16,6 +16,10 @@ Result<CoPayRatio> CoPayRatio::parse(std::string_view text) {
   std::string t = text::normalise_identifier(text);
   // OCR reads 割 as 害 now and then.
   if (auto p = t.find("害"); p != std::string::npos) t.replace(p, 3, "割");
+  // Kanji numerals: 「三割」 as printed on some certificates.
+  for (const auto& [kanji, digit] :
+       {std::pair{"一", "1"}, std::pair{"二", "2"}, std::pair{"三", "3"}})
+    if (t.starts_with(kanji)) t.replace(0, 3, digit);
   static const std::regex wari(R"(^([0-9])割$)");
   static const std::regex percent(R"(^([0-9]{1,3})(%|％)?$)");
   static const std::regex fraction(R"(^0?\.([0-9])0*$)");

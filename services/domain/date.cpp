@@ -22,13 +22,21 @@ struct Era {
   year_month_day first_day;
 };
 
-// Newest first; each era ends the day before the next one starts.
-constexpr std::array<Era, 4> kEras{{
+// Newest first; each era ends the day before the next one starts. 明治 counts its years from
+// 1868, but Japan printed Gregorian dates only from 明治6年1月1日 (1873-01-01): earlier 明治
+// dates are lunar and cannot be converted by arithmetic, so they are refused (no living
+// patient was born then; the oldest were born in the 明治40s).
+constexpr std::array<Era, 5> kEras{{
     {"令和", "R", year{2019} / 5 / 1},
     {"平成", "H", year{1989} / 1 / 8},
     {"昭和", "S", year{1926} / 12 / 25},
     {"大正", "T", year{1912} / 7 / 30},
+    {"明治", "M", year{1873} / 1 / 1},
 }};
+constexpr int kMeijiFirstYear = 1868;
+int era_first_year(const Era& e) {
+  return e.kanji == "明治" ? kMeijiFirstYear : static_cast<int>(e.first_day.year());
+}
 
 int to_int(const std::string& s) {
   int v = 0;
@@ -66,7 +74,7 @@ Result<Date> Date::parse_japanese(std::string_view text) {
   static const std::regex gregorian(
       R"(^(\d{4})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})(?:日)?$)");
   static const std::regex era(
-      R"(^(令和|平成|昭和|大正|R|H|S|T)(元|\d{1,2})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})(?:日)?$)",
+      R"(^(令和|平成|昭和|大正|明治|R|H|S|T|M)(元|\d{1,2})(?:年|[-./])(\d{1,2})(?:月|[-./])(\d{1,2})(?:日)?$)",
       std::regex::icase);
   std::smatch m;
   if (std::regex_match(t, m, gregorian)) return from_ymd(to_int(m[1]), to_int(m[2]), to_int(m[3]));
@@ -81,8 +89,7 @@ Result<Date> Date::parse_japanese(std::string_view text) {
     const Era& e = kEras[i];
     if (name != e.kanji && name != e.letter) continue;
     if (era_year < 1) return make_error("date.era_year", "era year must be 1 (元年) or later");
-    auto d =
-        from_ymd(static_cast<int>(e.first_day.year()) + era_year - 1, to_int(m[3]), to_int(m[4]));
+    auto d = from_ymd(era_first_year(e) + era_year - 1, to_int(m[3]), to_int(m[4]));
     if (!d) return d;
     if (d->ymd_ < e.first_day || (i > 0 && d->ymd_ >= kEras[i - 1].first_day))
       return make_error("date.era_range", "the date is outside its era");
@@ -111,7 +118,7 @@ std::string Date::compact() const {
 std::string Date::japanese_era() const {
   for (const Era& e : kEras) {
     if (ymd_ < e.first_day) continue;
-    const int n = year() - static_cast<int>(e.first_day.year()) + 1;
+    const int n = year() - era_first_year(e) + 1;
     return std::string(e.kanji) + (n == 1 ? std::string("元") : std::to_string(n)) + "年" +
            std::to_string(month()) + "月" + std::to_string(day()) + "日";
   }

@@ -31,6 +31,16 @@ TEST(Date, EraDates) {
   EXPECT_EQ(iso("大正15年12月24日"), "1926-12-24");
 }
 
+// The oldest patients were born in 明治 (until 1912-07-29); Gregorian dates from 明治6年.
+TEST(Date, MeijiBirthDates) {
+  EXPECT_EQ(iso("明治45年7月29日"), "1912-07-29");
+  EXPECT_EQ(iso("明治44年1月2日"), "1911-01-02");
+  EXPECT_EQ(iso("明治６年１月１日"), "1873-01-01");
+  EXPECT_EQ(iso("M44.1.2"), "1911-01-02");
+  EXPECT_EQ(Date::from_ymd(1911, 1, 2)->japanese_era(), "明治44年1月2日");
+  EXPECT_EQ(Date::from_ymd(1912, 7, 30)->japanese_era(), "大正元年7月30日");
+}
+
 TEST(Date, Abbreviations) {
   EXPECT_EQ(iso("R7.1.1"), "2025-01-01");
   EXPECT_EQ(iso("r7.1.1"), "2025-01-01");
@@ -49,7 +59,8 @@ TEST(Date, InvalidEraYearsAndDays) {
   EXPECT_EQ(iso("2023年2月29日"), "error:date.invalid");
   EXPECT_EQ(iso("2024年2月29日"), "2024-02-29");
   EXPECT_EQ(iso("2025年13月1日"), "error:date.invalid");
-  EXPECT_EQ(iso("明治5年1月1日"), "error:date.format");
+  EXPECT_EQ(iso("明治5年12月2日"), "error:date.era_range");   // still the lunar calendar
+  EXPECT_EQ(iso("明治45年7月30日"), "error:date.era_range");  // already 大正
   EXPECT_EQ(iso("〇年〇月〇日"), "error:date.format");
   EXPECT_EQ(iso(""), "error:date.format");
 }

@@ -10,7 +10,7 @@ namespace madoguchi {
 
 class CoPayRatio {
  public:
-  // "3割", "３割", "30%", "３０％", "030" (the gateway's 3-digit percent), "0.3".
+  // "3割", "３割", "三割", "30%", "３０％", "030" (the gateway's 3-digit percent), "0.3".
   static Result<CoPayRatio> parse(std::string_view text);
   static Result<CoPayRatio> from_percent(int percent);  // 10, 20 or 30
 

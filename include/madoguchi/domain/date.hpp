@@ -18,8 +18,9 @@ class Date {
   static Result<Date> parse_iso(std::string_view text);
   static Result<Date> parse_compact(std::string_view text);
   // Everything a document may print: "2025年1月1日", "2025/1/1", "令和7年1月1日", "令和元年5月1日",
-  // "R7.1.1", "H31.4.30", "平成３１年４月３０日", with spaces and full-width digits. An era year
-  // outside its era (令和0年, 平成32年) or a day that does not exist (2月30日) is an error.
+  // "R7.1.1", "H31.4.30", "平成３１年４月３０日", "明治45年7月29日", with spaces and full-width
+  // digits. An era year outside its era (令和0年, 平成32年), a day that does not exist (2月30日)
+  // or a 明治 date before the Gregorian calendar (明治6年1月1日) is an error.
   static Result<Date> parse_japanese(std::string_view text);
   // The calendar day in Japan (JST, UTC+9, no daylight saving) at `instant`. Pure: callers at
   // the transport edge pass the clock's now(); rules take the resulting date as input.
