@@ -8,6 +8,7 @@ find_package(OpenSSL REQUIRED)
 find_package(nlohmann_json REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(pugixml REQUIRED)
+find_package(prometheus-cpp CONFIG REQUIRED)
 
 # libpqxx 6.4 ships no CMake config.
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
