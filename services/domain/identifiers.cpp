@@ -52,6 +52,13 @@ Result<std::string> parse_card_string(std::string_view text, const char* what,
     if (c < 0x20 || c == 0x7F || c == 0xFFFD)
       return make_error(field + ".invalid_character", field + " has an invalid character");
   }
+  // The 12-digit 個人番号 may not be used for health insurance at the desk: typed into 記号 or
+  // 番号 by mistake it must be refused before anyone asks the gateway or writes it down.
+  if (contains_individual_number(v))
+    return make_error(field + ".individual_number",
+                      field +
+                          " looks like an individual number (12 digits), which must not be "
+                          "used; enter the insurance card's 記号・番号");
   // in_place: Error is an aggregate of strings, so a bare string would be ambiguous.
   return Result<std::string>(boost::system::in_place_value, std::move(v));
 }

@@ -103,6 +103,19 @@ TEST(IndividualNumber, FoundInRunsOfTwelveDigitsOnly) {
   EXPECT_FALSE(contains_individual_number("12345678901"));
 }
 
+TEST(IndividualNumber, RefusedAsSymbolOrNumberInEveryForm) {
+  for (const char* typed : {"123456789012", "１２３４５６７８９０１２", "1234 5678 9012",
+                            "1234-5678-9012", "１２３４－５６７８－９０１２"}) {
+    SCOPED_TRACE(typed);
+    EXPECT_EQ(InsuredNumber::parse(typed).error().code, "number.individual_number");
+    EXPECT_EQ(InsuredSymbol::parse(typed).error().code, "symbol.individual_number");
+  }
+  // Neighbours of the pattern are ordinary insurance numbers.
+  EXPECT_TRUE(InsuredNumber::parse("12345678901"));
+  EXPECT_TRUE(InsuredNumber::parse("1234567890123"));
+  EXPECT_TRUE(InsuredNumber::parse("0123-001"));
+}
+
 TEST(Text, HalfWidthAndUtf8RoundTrip) {
   EXPECT_EQ(text::to_half_width("ＡＢＣ１２３－ー"), "ABC123--");
   EXPECT_EQ(text::normalise_identifier(" 1 2\t3\n"), "123");
