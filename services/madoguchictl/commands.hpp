@@ -32,8 +32,8 @@ struct DaemonOptions {
 // Options of the root command every subcommand sees, and the exit code its callback sets.
 struct Globals {
   DaemonOptions daemon;
-  std::string lang = "ja";  // --lang ja|en: human-readable output
-  bool json = false;        // --json: the daemon's JSON, unchanged
+  std::string lang;   // --lang ja|en (empty: $MADOGUCHI_LANG, the config file, then ja)
+  bool json = false;  // --json: the daemon's JSON, unchanged
   int exit_code = kOk;
 };
 
@@ -46,5 +46,10 @@ void add_document_command(CLI::App& app, Globals& g);
 void add_audit_command(CLI::App& app, Globals& g);
 // madoguchictl terminal enrol NAME|list|revoke NAME (cmd_terminal.cpp)
 void add_terminal_command(CLI::App& app, Globals& g);
+
+// madoguchictl check card|number|document ... (cmd_check.cpp)
+void add_check_command(CLI::App& app, Globals& g);
+// madoguchictl checks list ... (cmd_checks.cpp)
+void add_checks_command(CLI::App& app, Globals& g);
 
 }  // namespace madoguchi::ctl

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   add_document_command(app, g);
   add_audit_command(app, g);
   add_terminal_command(app, g);
+  add_check_command(app, g);
+  add_checks_command(app, g);
 
   try {
     app.parse(argc, argv);
