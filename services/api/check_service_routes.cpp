@@ -310,21 +310,30 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                return decision_response(outcome, check.visit_date);
              });
 
-  router.add("POST", "/v1/checks/by-number", Access::Authenticated,
-             [&service, terminal_id](const Request& req) {
-               const auto body = nlohmann::json::parse(req.body, nullptr, false);
-               if (body.is_discarded() || !body.is_object())
-                 return problem(400, "api.bad_json", "The body must be a JSON object");
-               const check::Caller caller{terminal_id, req.client_id};
-               auto check = parse_number_check(body, today_in_japan());
-               if (!check) {
-                 // Nothing is sent to the gateway, but the attempt is audited.
-                 return rejected_response(
-                     service.record_rejected(caller, rejected_number(body, check.error())),
-                     check.error(), "Invalid input");
-               }
-               return decision_response(service.by_number(caller, *check), check->visit_date);
-             });
+  // Asynchronous: the check waits on the gateway and the audit's group commit without holding
+  // a thread.
+  router.add_async(
+      "POST", "/v1/checks/by-number", Access::Authenticated,
+      [&service, terminal_id](Request req, Responder respond) {
+        const auto body = nlohmann::json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.is_object())
+          return respond(problem(400, "api.bad_json", "The body must be a JSON object"));
+        const check::Caller caller = {terminal_id, req.client_id};
+        auto check = parse_number_check(body, today_in_japan());
+        if (!check) {
+          // Nothing is sent to the gateway, but the attempt is audited.
+          const Error error = check.error();
+          return service.record_rejected(caller, rejected_number(body, error),
+                                         [respond, error](Result<std::string> id) {
+                                           respond(rejected_response(id, error, "Invalid input"));
+                                         });
+        }
+        const Date visit = check->visit_date;
+        service.by_number(caller, std::move(*check),
+                          [respond, visit](Result<check::CheckOutcome> outcome) {
+                            respond(decision_response(outcome, visit));
+                          });
+      });
 
   // 一括確認: a receipt system checks tomorrow's appointments in one call. One gateway batch;
   // one audit record per person, sharing the batch id; an invalid item is answered (and

@@ -18,6 +18,7 @@
 
 #include <condition_variable>
 #include <deque>
+#include <future>
 #include <mutex>
 #include <thread>
 
@@ -33,6 +34,7 @@ struct Slot {
   bool spool_claimed = false;  // queued for (or written to) the spool
   std::chrono::steady_clock::time_point queued_at = std::chrono::steady_clock::now();
   std::optional<Result<Durability>> result;
+  Completion<Durability> completion;  // called once, outside the lock, by deliver()
 };
 using SlotPtr = std::shared_ptr<Slot>;
 
@@ -56,6 +58,8 @@ struct PostgresAudit::Impl {
   mutable std::condition_variable done_cv;
   std::deque<SlotPtr> db_queue, spool_queue;
   std::vector<SlotPtr> inflight;
+  std::vector<SlotPtr> appending;  // being appended to the spool by the spool thread
+  std::vector<SlotPtr> ready;      // finished, completion not yet called
   SteadyClock::time_point inflight_since;
   bool inflight_active = false;
   bool spooling = false;
@@ -84,6 +88,43 @@ struct PostgresAudit::Impl {
       (*r == Durability::Database ? stats.written_database : stats.written_spooled)++;
     }
     s->result = std::move(r);
+    ready.push_back(s);
+  }
+
+  // Calls the completions of finished records; never under the lock (a completion may write
+  // again, or answer a request).
+  void deliver() {
+    std::vector<SlotPtr> now;
+    {
+      std::lock_guard lk(mu);
+      now.swap(ready);
+    }
+    for (const auto& s : now) {
+      try {
+        s->completion(std::move(*s->result));
+      } catch (const std::exception& e) {
+        spdlog::error("audit: a write completion failed: {}", e.what());
+      }
+      s->completion = nullptr;
+    }
+  }
+
+  // Records not durable within write_timeout are answered "audit.timeout" (they may still
+  // become durable later; their callers were told they are not).
+  void expire_locked() {
+    const auto limit = SteadyClock::now() - cfg.write_timeout;
+    auto expire = [&](const SlotPtr& s) {
+      if (!s->done && s->queued_at <= limit)
+        finish_locked(
+            s, make_error("audit.timeout", "audit record not durable within the write timeout"));
+    };
+    for (const auto& s : db_queue) {
+      if (s->queued_at > limit) break;
+      expire(s);
+    }
+    for (const auto& s : spool_queue) expire(s);
+    for (const auto& s : inflight) expire(s);
+    for (const auto& s : appending) expire(s);
   }
 
   // Switches to spooling (warning once per outage) and hands `unsent` plus everything queued
@@ -201,25 +242,28 @@ struct PostgresAudit::Impl {
       lost_connection(batch, first_line(e.what()));
       return;
     }
-    std::lock_guard lk(mu);
-    inflight_active = false;
-    inflight.clear();
-    stats.batches++;
-    stats.database_up = true;
-    if (spooling) {  // a slow commit had switched us to the spool; it landed after all
-      spooling = false;
-      spdlog::info("audit: PostgreSQL commits are fast again; replaying the spool");
-    }
-    for (std::size_t i = 0; i < batch.size(); ++i) {
-      if (refused[i]) {
-        stats.rejected++;
-        finish_locked(batch[i], make_error("audit.rejected",
-                                           "PostgreSQL refused the record: " + *refused[i]));
-      } else {
-        finish_locked(batch[i], Durability::Database);
+    {
+      std::lock_guard lk(mu);
+      inflight_active = false;
+      inflight.clear();
+      stats.batches++;
+      stats.database_up = true;
+      if (spooling) {  // a slow commit had switched us to the spool; it landed after all
+        spooling = false;
+        spdlog::info("audit: PostgreSQL commits are fast again; replaying the spool");
       }
+      for (std::size_t i = 0; i < batch.size(); ++i) {
+        if (refused[i]) {
+          stats.rejected++;
+          finish_locked(batch[i], make_error("audit.rejected",
+                                             "PostgreSQL refused the record: " + *refused[i]));
+        } else {
+          finish_locked(batch[i], Durability::Database);
+        }
+      }
+      done_cv.notify_all();
     }
-    done_cv.notify_all();
+    deliver();
   }
 
   // One chunk of the spool into the database, in file order. Returns false when the spool is
@@ -371,32 +415,43 @@ struct PostgresAudit::Impl {
         spool_cv.wait_for(lk, tick,
                           [&] { return !spool_queue.empty() || (stopping && db_thread_done); });
         check_slow_locked();
+        expire_locked();
         if (spool_queue.empty()) {
           if (stopping && db_thread_done) break;
+          if (!ready.empty()) {
+            lk.unlock();
+            deliver();
+          }
           continue;
         }
         while (!spool_queue.empty() && batch.size() < 4096) {
           batch.push_back(std::move(spool_queue.front()));
           spool_queue.pop_front();
         }
+        appending = batch;
       }
       std::vector<std::string> payloads;
       payloads.reserve(batch.size());
       for (const auto& s : batch) payloads.push_back(detail::to_json(s->record));
       auto appended = spool->append(payloads);
-      std::lock_guard lk(mu);
-      for (const auto& s : batch) {
-        if (appended)
-          finish_locked(s, Durability::Spooled);
-        else
-          finish_locked(
-              s, make_error("audit.unavailable", "database unavailable and the spool failed: " +
-                                                     appended.error().message));
+      {
+        std::lock_guard lk(mu);
+        appending.clear();
+        for (const auto& s : batch) {
+          if (appended)
+            finish_locked(s, Durability::Spooled);
+          else
+            finish_locked(
+                s, make_error("audit.unavailable", "database unavailable and the spool failed: " +
+                                                       appended.error().message));
+        }
+        if (!appended) spdlog::error("audit: {}", appended.error().message);
+        db_cv.notify_one();  // replay may start
+        done_cv.notify_all();
       }
-      if (!appended) spdlog::error("audit: {}", appended.error().message);
-      db_cv.notify_one();  // replay may start
-      done_cv.notify_all();
+      deliver();
     }
+    deliver();
   }
 
   // ---- queries -------------------------------------------------------------------------
@@ -459,24 +514,36 @@ PostgresAudit::~PostgresAudit() {
   impl_->spool_thread.join();
 }
 
-Result<Durability> PostgresAudit::write(const AuditRecord& record) {
-  if (auto v = validate(record); !v) return v.error();
+void PostgresAudit::write(AuditRecord record, Completion<Durability> done) {
+  if (auto v = validate(record); !v) return done(v.error());
   auto slot = std::make_shared<Slot>();
-  slot->record = record;
+  slot->record = std::move(record);
+  slot->completion = std::move(done);
   auto& m = *impl_;
-  std::unique_lock lk(m.mu);
-  if (m.stopping) return make_error("audit.unavailable", "audit sink is shutting down");
-  if (m.spooling) {
-    slot->spool_claimed = true;
-    m.spool_queue.push_back(slot);
-    m.spool_cv.notify_one();
-  } else {
-    m.db_queue.push_back(slot);
-    m.db_cv.notify_one();
+  {
+    std::lock_guard lk(m.mu);
+    if (!m.stopping) {
+      if (m.spooling) {
+        slot->spool_claimed = true;
+        m.spool_queue.push_back(slot);
+        m.spool_cv.notify_one();
+      } else {
+        m.db_queue.push_back(slot);
+        m.db_cv.notify_one();
+      }
+      return;
+    }
   }
-  if (!m.done_cv.wait_for(lk, m.cfg.write_timeout, [&] { return slot->done; }))
+  slot->completion(make_error("audit.unavailable", "audit sink is shutting down"));
+}
+
+Result<Durability> PostgresAudit::write(const AuditRecord& record) {
+  auto answer = std::make_shared<std::promise<Result<Durability>>>();
+  auto future = answer->get_future();
+  write(record, [answer](Result<Durability> r) { answer->set_value(std::move(r)); });
+  if (future.wait_for(impl_->cfg.write_timeout) != std::future_status::ready)
     return make_error("audit.timeout", "audit record not durable within the write timeout");
-  return *slot->result;
+  return future.get();
 }
 
 Result<CheckPage> PostgresAudit::find_checks(const CheckQuery& q) {

@@ -3,6 +3,8 @@
 #include <spdlog/spdlog.h>
 
 #include <atomic>
+#include <future>
+#include <memory>
 #include <thread>
 
 namespace madoguchi::check {
@@ -67,33 +69,80 @@ policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
   return to_online(*answer, identity, record);
 }
 
-Result<CheckOutcome> CheckService::finish(audit::AuditRecord& record, Decision decision,
-                                          std::chrono::steady_clock::time_point started) {
+void CheckService::complete_record(audit::AuditRecord& record, const Decision& decision,
+                                   std::chrono::steady_clock::time_point started) {
   record.outcome = decision.outcome;
   for (ReasonCode r : decision.reasons) record.reasons.emplace_back(describe(r).code);
   record.latency = std::chrono::duration_cast<std::chrono::microseconds>(
       std::chrono::steady_clock::now() - started);
   record.time = audit::now();
+}
+
+void CheckService::log_answered(const audit::AuditRecord& record, audit::Durability durability) {
+  // Debug level: at thousands of checks a second an info line each is the hot path's biggest
+  // cost; the audit log is the record of every check.
+  spdlog::debug("check {} {} {} ({}) {}", record.check_id, audit::to_string(record.method),
+                to_string(record.outcome), audit::masked_identity(record),
+                audit::to_string(durability));
+}
+
+Result<CheckOutcome> CheckService::finish(audit::AuditRecord& record, Decision decision,
+                                          std::chrono::steady_clock::time_point started) {
+  complete_record(record, decision, started);
   auto durable = audit_.write(record);
   if (!durable) {
     spdlog::error("check {} not answered: audit record not durable: {}", record.check_id,
                   durable.error().code);
     return durable.error();
   }
-  spdlog::info("check {} {} {} ({}) {}", record.check_id, audit::to_string(record.method),
-               to_string(decision.outcome), audit::masked_identity(record),
-               audit::to_string(*durable));
+  log_answered(record, *durable);
   return CheckOutcome{record.check_id, std::move(decision), *durable, record.latency};
 }
 
 Result<CheckOutcome> CheckService::by_number(const Caller& caller, const NumberCheck& check) {
+  std::promise<Result<CheckOutcome>> answer;
+  auto future = answer.get_future();
+  by_number(caller, check, [&answer](Result<CheckOutcome> r) { answer.set_value(std::move(r)); });
+  return future.get();
+}
+
+void CheckService::by_number(Caller caller, NumberCheck check, Completion<CheckOutcome> done) {
   const auto started = std::chrono::steady_clock::now();
-  audit::AuditRecord record = new_record(caller, audit::Method::Number);
-  record.batch_id = check.batch_id;
-  put_identity(record, check.identity);
-  if (check.birth_date) record.birth_date = check.birth_date->iso();
-  const auto online = ask(check.identity, check.birth_date, record);
-  return finish(record, policy::decide_online(online, check.visit_date), started);
+  auto record = std::make_shared<audit::AuditRecord>(new_record(caller, audit::Method::Number));
+  record->batch_id = check.batch_id;
+  put_identity(*record, check.identity);
+  if (check.birth_date) record->birth_date = check.birth_date->iso();
+  const Date visit_date = check.visit_date;
+  const InsuranceIdentity asked = check.identity;
+  auto on_answer = [this, record, asked, visit_date, started,
+                    done = std::move(done)](Result<gateway::Confirmation> answer) mutable {
+    Decision decision;
+    try {
+      policy::OnlineAnswer online;
+      if (!answer)
+        record->gateway_error_code = answer.error().code;
+      else
+        online = to_online(*answer, asked, *record);
+      decision = policy::decide_online(online, visit_date);
+      complete_record(*record, decision, started);
+    } catch (const std::exception& e) {
+      spdlog::error("check {} failed: {}", record->check_id, e.what());
+      return done(make_error("check.internal", "the check failed; it was logged"));
+    }
+    const std::string check_id = record->check_id;
+    const auto latency = record->latency;
+    audit_.write(*record, [record, decision = std::move(decision), check_id, latency,
+                           done = std::move(done)](Result<audit::Durability> durable) mutable {
+      if (!durable) {
+        spdlog::error("check {} not answered: audit record not durable: {}", check_id,
+                      durable.error().code);
+        return done(durable.error());
+      }
+      log_answered(*record, *durable);
+      done(CheckOutcome{check_id, std::move(decision), *durable, latency});
+    });
+  };
+  gateway_.confirm_by_number({check.identity, check.birth_date, false}, std::move(on_answer));
 }
 
 BatchOutcome CheckService::by_number_batch(const Caller& caller,
@@ -220,7 +269,8 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
   return finish(record, std::move(decision), started);
 }
 
-Result<std::string> CheckService::record_rejected(const Caller& caller, const RejectedInput& in) {
+namespace {
+audit::AuditRecord rejected_record(const Caller& caller, const RejectedInput& in) {
   audit::AuditRecord record = new_record(caller, in.method);
   record.document_type = in.document_type;
   record.insurer_number = in.insurer_number;
@@ -231,9 +281,26 @@ Result<std::string> CheckService::record_rejected(const Caller& caller, const Re
   record.outcome = Outcome::Failed;
   record.reasons = {in.error_code};
   record.time = audit::now();
+  return record;
+}
+}  // namespace
+
+Result<std::string> CheckService::record_rejected(const Caller& caller, const RejectedInput& in) {
+  audit::AuditRecord record = rejected_record(caller, in);
   auto durable = audit_.write(record);
   if (!durable) return durable.error();
   return record.check_id;
+}
+
+void CheckService::record_rejected(const Caller& caller, const RejectedInput& in,
+                                   Completion<std::string> done) {
+  audit::AuditRecord record = rejected_record(caller, in);
+  std::string id = record.check_id;
+  audit_.write(std::move(record),
+               [id = std::move(id), done = std::move(done)](Result<audit::Durability> durable) {
+                 if (!durable) return done(durable.error());
+                 done(Result<std::string>(boost::system::in_place_value, id));
+               });
 }
 
 }  // namespace madoguchi::check

@@ -1,8 +1,8 @@
 // GatewayClient: the one file of the gateway library that includes Beast and Asio.
 //
 // Every request runs as a coroutine on one private I/O thread, which also owns the keep-alive
-// pool (so the pool needs no lock); callers wait on a future no longer than the deadline. The
-// circuit breaker lives on the callers' side under a mutex.
+// pool (so the pool needs no lock); asynchronous callers are completed on that thread, blocking
+// callers wait on a future no longer than the deadline. The circuit breaker is under a mutex.
 #include <madoguchi/gateway/client.hpp>
 
 #include "protocol.hpp"
@@ -236,37 +236,53 @@ struct GatewayClient::Impl {
     co_return o;
   }
 
-  // Runs one exchange from a caller's thread, honouring the breaker and the deadline.
-  Outcome call(http::verb verb, const std::string& target, std::string body,
-               std::chrono::milliseconds timeout) {
-    bool probe = false;
-    if (!admit(probe))
-      return Outcome{
-          "gateway.unavailable", "circuit breaker open: gateway recently failing", 0, {}};
-    auto deadline = Clock::now() + timeout;
-    auto future =
-        asio::co_spawn(ioc, exchange(verb, target, std::move(body), deadline), asio::use_future);
-    Outcome o;
-    // The coroutine's own timers end it by the deadline; the grace covers scheduling only.
-    if (future.wait_until(deadline + std::chrono::milliseconds(200)) != std::future_status::ready) {
-      o = Outcome{"gateway.timeout", "no answer within the deadline", 0, {}};
-    } else {
-      try {
-        o = future.get();
-      } catch (const std::exception& e) {
-        o = Outcome{"gateway.unavailable", e.what(), 0, {}};
-      }
-    }
-    bool transport_failure = o.error_code == "gateway.unavailable" ||
-                             o.error_code == "gateway.timeout" || o.error_code == "gateway.tls" ||
-                             o.status == 503;
-    record(transport_failure, probe);
-    return o;
+  static bool is_transport_failure(const Outcome& o) {
+    return o.error_code == "gateway.unavailable" || o.error_code == "gateway.timeout" ||
+           o.error_code == "gateway.tls" || o.status == 503;
   }
 
-  Result<Response> post(const std::string& target, const Request& request,
-                        std::chrono::milliseconds timeout) {
-    Outcome o = call(http::verb::post, target, write(request), timeout);
+  // Starts one exchange, honouring the breaker; `done` runs on the I/O thread (or at once when
+  // the breaker refuses). The coroutine's own timers end it by the deadline.
+  void call_async(http::verb verb, std::string target, std::string body,
+                  std::chrono::milliseconds timeout, std::function<void(Outcome)> done) {
+    bool probe = false;
+    if (!admit(probe))
+      return done(
+          Outcome{"gateway.unavailable", "circuit breaker open: gateway recently failing", 0, {}});
+    const auto deadline = Clock::now() + timeout;
+    asio::co_spawn(ioc, exchange(verb, std::move(target), std::move(body), deadline),
+                   [this, probe, done = std::move(done)](std::exception_ptr e, Outcome o) {
+                     if (e) {
+                       try {
+                         std::rethrow_exception(e);
+                       } catch (const std::exception& ex) {
+                         o = Outcome{"gateway.unavailable", ex.what(), 0, {}};
+                       }
+                     }
+                     record(is_transport_failure(o), probe);
+                     // A completion must not throw; if one does, it must not end the I/O thread.
+                     try {
+                       done(std::move(o));
+                     } catch (...) {
+                     }
+                   });
+  }
+
+  // Runs one exchange from a caller's thread, waiting no longer than the deadline.
+  Outcome call(http::verb verb, const std::string& target, std::string body,
+               std::chrono::milliseconds timeout) {
+    auto answer = std::make_shared<std::promise<Outcome>>();
+    auto future = answer->get_future();
+    const auto deadline = Clock::now() + timeout;
+    call_async(verb, target, std::move(body), timeout,
+               [answer](Outcome o) { answer->set_value(std::move(o)); });
+    // The grace covers scheduling only.
+    if (future.wait_until(deadline + std::chrono::milliseconds(200)) != std::future_status::ready)
+      return Outcome{"gateway.timeout", "no answer within the deadline", 0, {}};
+    return future.get();
+  }
+
+  static Result<Response> to_response(Outcome o) {
     if (!o.error_code.empty()) return make_error(o.error_code, o.error_message);
     if (o.status == 503) return make_error("gateway.unavailable", "gateway answered 503");
     auto parsed = parse_response(o.body);
@@ -279,6 +295,11 @@ struct GatewayClient::Impl {
       return make_error("gateway.protocol",
                         "HTTP " + std::to_string(o.status) + " with a normal answer");
     return parsed;
+  }
+
+  Result<Response> post(const std::string& target, const Request& request,
+                        std::chrono::milliseconds timeout) {
+    return to_response(call(http::verb::post, target, write(request), timeout));
   }
 
   MessageHeader header(ReferenceClassification c) {
@@ -344,6 +365,28 @@ Result<Confirmation> GatewayClient::confirm_by_number(const NumberQuery& query) 
   auto res = impl_->post("/oqs/siquc01", r, impl_->config.deadline);
   if (!res) return res.error();
   return detail::confirmation_from(*res);
+}
+
+void GatewayClient::confirm_by_number(const NumberQuery& query, Completion<Confirmation> done) {
+  std::string body;
+  try {
+    body = write(
+        detail::number_request(query, impl_->header(ReferenceClassification::InsuranceCardInfo)));
+  } catch (const std::exception& e) {
+    return done(make_error("gateway.protocol", std::string("cannot write the query: ") + e.what()));
+  }
+  impl_->call_async(http::verb::post, "/oqs/siquc01", std::move(body), impl_->config.deadline,
+                    [done = std::move(done)](Outcome o) {
+                      Result<Confirmation> c = make_error("gateway.protocol", "no answer");
+                      try {
+                        auto res = Impl::to_response(std::move(o));
+                        c = res ? detail::confirmation_from(*res)
+                                : Result<Confirmation>(res.error());
+                      } catch (const std::exception& e) {
+                        c = make_error("gateway.protocol", e.what());
+                      }
+                      done(std::move(c));
+                    });
 }
 
 Result<Confirmation> GatewayClient::confirm_by_card(const CardQuery& query) {

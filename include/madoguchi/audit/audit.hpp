@@ -2,6 +2,7 @@
 // from which counter, with what result. This header is the port: no libpqxx, no Beast.
 //
 //   AuditSink::write(record)  blocks until the record is durable (PostgreSQL or local spool)
+//   AuditSink::write(record, done)  the same, completed by callback once durable
 //   AuditReader::find_checks  desk / receipt-system queries, keyset-paginated
 //
 // The PostgreSQL adapter is in postgres.hpp; migrations and retention in schema.hpp.
@@ -78,6 +79,10 @@ class AuditSink {
  public:
   virtual ~AuditSink() = default;
   virtual Result<Durability> write(const AuditRecord& record) = 0;
+  // Asynchronous: returns at once; `done` is called exactly once, from the sink's own thread,
+  // when the record is durable or with the error (same codes, "audit.timeout" after the
+  // sink's write timeout). Must not block: the by-number check path calls it from I/O threads.
+  virtual void write(AuditRecord record, Completion<Durability> done) = 0;
 };
 
 struct CheckQuery {

@@ -1,6 +1,7 @@
 // The PostgreSQL adapter of the audit ports, with group commit and a durable local spool.
 //
-// write() puts the record in a queue; one writer thread takes every pending record (up to
+// write() puts the record in a queue (the asynchronous form completes by callback, the blocking
+// one waits for that); one writer thread takes every pending record (up to
 // max_batch, lingering at most max_wait for as many as the last batch had) and inserts them in one
 // transaction, then wakes the writers: one commit (one WAL flush) serves many concurrent checks.
 // When PostgreSQL is unreachable or a commit takes longer than slow_bound, records go to an
@@ -52,6 +53,8 @@ class PostgresAudit final : public AuditSink, public AuditReader {
   ~PostgresAudit() override;
 
   Result<Durability> write(const AuditRecord& record) override;
+  // Completed on the writer (or spool) thread when the batch holding the record commits.
+  void write(AuditRecord record, Completion<Durability> done) override;
   Result<CheckPage> find_checks(const CheckQuery& query) override;
   Result<std::optional<AuditRecord>> get_check(const std::string& check_id) override;
 

@@ -79,6 +79,10 @@ class CheckService {
 
   // Errors: only the audit port's ("audit.*"): no durable record, no answer.
   Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
+  // The same, asynchronous: returns at once; `done` is called exactly once, on the gateway's or
+  // the audit sink's thread, when the record is durable (or with the audit's error). The
+  // blocking form above waits for this one.
+  void by_number(Caller caller, NumberCheck check, Completion<CheckOutcome> done);
   // 一括確認: one gateway batch (OQSmuquc01/02) for all, one audit record each. A gateway
   // failure fails every check (gateway_unavailable), each still audited.
   BatchOutcome by_number_batch(const Caller& caller, std::span<const NumberCheck> checks);
@@ -88,6 +92,9 @@ class CheckService {
   Result<CheckOutcome> by_card(const Caller& caller, card::CardReader& reader, card::Pin pin,
                                const CardCheck& check);
   Result<std::string> record_rejected(const Caller& caller, const RejectedInput& input);
+  // The same, asynchronous: `done` gets the record's check id once it is durable.
+  void record_rejected(const Caller& caller, const RejectedInput& input,
+                       Completion<std::string> done);
 
  private:
   static policy::OnlineAnswer to_online(const gateway::Confirmation& answer,
@@ -97,6 +104,10 @@ class CheckService {
                            audit::AuditRecord& record);
   Result<CheckOutcome> finish(audit::AuditRecord& record, Decision decision,
                               std::chrono::steady_clock::time_point started);
+  // Fills the record's outcome and times; the audit write is the caller's.
+  static void complete_record(audit::AuditRecord& record, const Decision& decision,
+                              std::chrono::steady_clock::time_point started);
+  static void log_answered(const audit::AuditRecord& record, audit::Durability durability);
 
   gateway::GatewayPort& gateway_;
   audit::AuditSink& audit_;

@@ -1,6 +1,9 @@
 // GatewayClient: GatewayPort over HTTPS with mutual TLS to the online-check gateway (or its
 // simulator, madoguchi-gateway-sim). Thread-safe: call it from any number of threads.
 //
+// Requests run on one private I/O thread; confirm_by_number has an asynchronous form that
+// completes on that thread. Connections are kept alive and reused, TLS sessions resumed.
+//
 // Per request: an overall deadline (retries included); a failure to connect, or a connection
 // reset before the request was sent, is retried with jittered back-off while the deadline
 // allows; nothing else is retried. A circuit breaker opens after `breaker_failures` consecutive
@@ -29,7 +32,9 @@ struct GatewayClientConfig {
   std::chrono::milliseconds retry_backoff{50};       // base; each retry waits base*2^n ± 50 %
   int breaker_failures = 5;                          // consecutive failures that open it
   std::chrono::milliseconds breaker_cooldown{2000};  // open -> one half-open probe
-  std::size_t max_idle_connections = 8;              // keep-alive pool size
+  // Keep-alive pool: idle connections kept for reuse. Size it to the concurrency of checks, or
+  // every check beyond it pays a new mutual-TLS handshake.
+  std::size_t max_idle_connections = 256;
 };
 
 enum class BreakerState { Closed, Open, HalfOpen };
@@ -42,6 +47,7 @@ class GatewayClient final : public GatewayPort {
 
   Result<std::string> challenge() override;
   Result<Confirmation> confirm_by_number(const NumberQuery& query) override;
+  void confirm_by_number(const NumberQuery& query, Completion<Confirmation> done) override;
   Result<Confirmation> confirm_by_card(const CardQuery& query) override;
   Result<std::vector<Confirmation>> batch(std::span<const NumberQuery> queries) override;
 

@@ -30,6 +30,10 @@ class FolderTransport final : public GatewayPort {
   // The terminal makes its own challenges: "gateway.unsupported".
   Result<std::string> challenge() override;
   Result<Confirmation> confirm_by_number(const NumberQuery& query) override;
+  // Blocks the caller until the terminal answers: the folder exchange has no event loop.
+  void confirm_by_number(const NumberQuery& query, Completion<Confirmation> done) override {
+    done(confirm_by_number(query));
+  }
   // Forwards the card request as XmlMsg; terminals that do not know the extension reject it.
   Result<Confirmation> confirm_by_card(const CardQuery& query) override;
   Result<std::vector<Confirmation>> batch(std::span<const NumberQuery> queries) override;

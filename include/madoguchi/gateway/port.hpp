@@ -60,6 +60,9 @@ class GatewayPort {
   // A fresh single-use nonce (32 bytes, valid 60 s) for the card to sign.
   virtual Result<std::string> challenge() = 0;
   virtual Result<Confirmation> confirm_by_number(const NumberQuery& query) = 0;
+  // The same, asynchronous: returns at once; `done` is called exactly once, from any thread
+  // (the adapter's own), by the deadline at the latest. The by-number check path uses this.
+  virtual void confirm_by_number(const NumberQuery& query, Completion<Confirmation> done) = 0;
   virtual Result<Confirmation> confirm_by_card(const CardQuery& query) = 0;
   // Upload (OQSmuquc01) then download (OQSmuquc02) until complete; one Confirmation per query,
   // in the queries' order (the gateway's units are matched to them by their echoed search info).
