@@ -1,0 +1,37 @@
+// multipart/form-data (RFC 7578) as browsers send uploads: form fields and files in one body.
+// A strict, bounded parser: the parts are views into the body, never copies.
+#pragma once
+
+#include <madoguchi/domain/result.hpp>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace madoguchi::api {
+
+struct FormPart {
+  std::string name;          // the form field's name (Content-Disposition name=)
+  std::string filename;      // empty for a plain field
+  std::string content_type;  // empty when the part does not say
+  std::string_view body;     // a view into the parsed body: valid while it lives
+  bool is_file() const { return !filename.empty(); }
+};
+
+struct MultipartLimits {
+  std::size_t max_parts = 16;
+  std::size_t max_header_bytes = 4096;  // one part's header block
+};
+
+// True when a Content-Type header names multipart/form-data.
+bool is_multipart_form(std::string_view content_type);
+
+// Parses `body` sent with `content_type`. Error codes: multipart.no_boundary (missing or
+// malformed boundary parameter), multipart.truncated (the body ends before the closing
+// delimiter), multipart.header_too_large, multipart.too_many_parts, multipart.bad_part (a
+// part without form-data Content-Disposition and name, or a malformed header), multipart.empty.
+Result<std::vector<FormPart>> parse_multipart(std::string_view content_type, std::string_view body,
+                                              const MultipartLimits& limits = {});
+
+}  // namespace madoguchi::api
