@@ -1,4 +1,5 @@
 #include <madoguchi/policy/acceptance.hpp>
+#include <madoguchi/policy/rules_table.hpp>
 
 #include <array>
 
@@ -8,50 +9,67 @@ namespace {
 using R = ReasonCode;
 using Ctx = PresentationContext;
 using Doc = DocumentType;
+using V = QualificationValidity;
 
-// The flyer's table for the documents that are valid only with the card (DESIGN §4), by
-// context. The certificate and the legacy card depend on dates and are judged below.
-struct CompanionRule {
-  Doc document;
-  Ctx context;
-  bool acceptable;
-  bool unconfirmed_allowed;
-  ReasonCode reason;
-};
-constexpr std::array<CompanionRule, 6> kCompanionRules{{
-    {Doc::MynaportalQualification, Ctx::CardUnreadable, true, true, R::QualificationConfirmed},
-    {Doc::QualificationNotice, Ctx::CardUnreadable, true, true, R::QualificationConfirmed},
-    {Doc::MynaportalQualification, Ctx::Escort, true, true, R::EscortDocumentAccepted},
-    {Doc::QualificationNotice, Ctx::Escort, true, true, R::EscortDocumentAccepted},
-    // "この画面のみでは受診できません" / "このお知らせのみでは受診できません"
-    {Doc::MynaportalQualification, Ctx::Patient, false, false, R::DocumentRequiresCard},
-    {Doc::QualificationNotice, Ctx::Patient, false, false, R::DocumentRequiresCard},
-}};
+constexpr std::array<Ctx, 5> kContexts{Ctx::Counter, Ctx::ParentWithChild, Ctx::CardUnreadable,
+                                       Ctx::SchoolEscort, Ctx::ReceiptSystem};
+constexpr std::array<Doc, 6> kDocuments{
+    Doc::MynaportalQualification, Doc::QualificationNotice, Doc::QualificationCertificate,
+    Doc::LegacyInsuranceCard,     Doc::OtherDocument,       Doc::Unknown};
 
-const Date kLegacyCardsExpired = *Date::from_ymd(2025, 12, 1);
-const Date kTransitionalLastDay = *Date::from_ymd(2026, 3, 31);
-
-Decision refused(std::vector<ReasonCode> reasons) {
+Decision refused(std::vector<ReasonCode> reasons, const DecisionFacts& facts) {
   Decision d;
   d.outcome = Outcome::Refused;
   d.reasons = std::move(reasons);
+  d.facts = facts;
   return d;
+}
+
+void add(std::vector<ReasonCode>& reasons, ReasonCode r) {
+  for (ReasonCode x : reasons)
+    if (x == r) return;
+  reasons.push_back(r);
+}
+
+// The visit lies within the qualification's own dates (資格取得年月日 ≤ visit < 資格喪失年月日).
+enum class Period { Within, BeforeStart, AfterLoss };
+Period on_visit(const Qualification& q, const Date& visit) {
+  if (q.qualification_date && visit < *q.qualification_date) return Period::BeforeStart;
+  if (q.disqualification_date && *q.disqualification_date <= visit) return Period::AfterLoss;
+  return Period::Within;
 }
 }  // namespace
 
-Date transitional_measure_last_day() { return kTransitionalLastDay; }
+Date transitional_measure_last_day() { return *Date::from_ymd(2026, 3, 31); }
+Date legacy_cards_expired_on() { return *Date::from_ymd(2025, 12, 1); }
 
 std::string_view to_string(PresentationContext c) {
   switch (c) {
-    case Ctx::Patient:
-      return "patient";
+    case Ctx::Counter:
+      return "counter";
+    case Ctx::ParentWithChild:
+      return "parent_with_child";
     case Ctx::CardUnreadable:
       return "card_unreadable";
-    case Ctx::Escort:
-      return "escort";
+    case Ctx::SchoolEscort:
+      return "school_escort";
+    case Ctx::ReceiptSystem:
+      return "receipt_system";
   }
-  return "patient";
+  return "counter";
 }
+
+std::optional<PresentationContext> context_from_string(std::string_view s) {
+  for (Ctx c : kContexts)
+    if (to_string(c) == s) return c;
+  if (s == "patient") return Ctx::Counter;      // deprecated
+  if (s == "escort") return Ctx::SchoolEscort;  // deprecated
+  return std::nullopt;
+}
+
+bool is_deprecated_context_name(std::string_view s) { return s == "patient" || s == "escort"; }
+
+std::span<const PresentationContext> all_contexts() { return kContexts; }
 
 std::string_view to_string(DocumentType t) {
   switch (t) {
@@ -63,91 +81,192 @@ std::string_view to_string(DocumentType t) {
       return "qualification_certificate";
     case Doc::LegacyInsuranceCard:
       return "legacy_insurance_card";
+    case Doc::OtherDocument:
+      return "other_document";
+    case Doc::Unknown:
+      return "unknown";
   }
   return "unknown";
 }
 
-DocumentVerdict judge_document(const Presentation& shown, const Date& visit) {
+std::optional<DocumentType> document_type_from_string(std::string_view s) {
+  for (Doc d : kDocuments)
+    if (to_string(d) == s) return d;
+  return std::nullopt;
+}
+
+std::span<const DocumentType> all_document_types() { return kDocuments; }
+
+DocumentVerdict judge_document(const Presentation& shown, const Date& visit,
+                               const Options& options) {
   DocumentVerdict v;
-  switch (shown.document) {
-    case Doc::QualificationCertificate:
-      // Valid alone for anyone (escorts show a deposited copy) within 発効期日..有効期限.
+  v.facts.valid_from = shown.valid_from;
+  v.facts.valid_until = shown.valid_until;
+  if (shown.copay) v.facts.document_copay_percent = shown.copay->percent();
+  const Rule* rule = find_rule(shown, visit);
+  if (!rule) {  // the table covers every case (tested); refuse rather than guess
+    v.reasons = {R::NotProofOfInsurance};
+    return v;
+  }
+  v.rule = rule->id;
+  auto reason_of_row = [&] {
+    if (rule->reason != R::QualificationConfirmed) add(v.reasons, rule->reason);
+  };
+  switch (rule->verdict) {
+    case Verdict::Refuse:
+      reason_of_row();
+      return v;
+    case Verdict::AcceptOnlineOnly:
+      v.acceptable = true;
+      reason_of_row();
+      break;
+    case Verdict::Accept:
+      v.acceptable = v.unconfirmed_allowed = true;
+      reason_of_row();
+      break;
+    case Verdict::CheckPeriod:
       if (!shown.valid_until) {
         v.reasons = {R::DocumentInvalid};  // 有効期限 unreadable or absent: cannot be judged
-      } else if (*shown.valid_until < visit) {
+        return v;
+      }
+      if (*shown.valid_until < visit) {
         v.reasons = {R::CertificateExpired};
-      } else if (shown.valid_from && visit < *shown.valid_from) {
+        return v;
+      }
+      if (shown.valid_from && visit < *shown.valid_from) {
         v.reasons = {R::CertificateNotYetValid};
-      } else {
-        v.acceptable = v.unconfirmed_allowed = true;
-        v.reasons = {shown.context == Ctx::Escort ? R::EscortDocumentAccepted
-                                                  : R::CertificateValid};
+        return v;
       }
-      return v;
-    case Doc::LegacyInsuranceCard:
-      if (visit < kLegacyCardsExpired) {  // still valid then
-        v.acceptable = v.unconfirmed_allowed = true;
-      } else if (visit <= kTransitionalLastDay) {
-        v.acceptable = true;  // only if confirmed online: no unconfirmed acceptance
-        v.reasons = {R::LegacyCardTransitional};
-      } else {
-        v.reasons = {R::LegacyCardExpired};
-      }
-      return v;
-    case Doc::MynaportalQualification:
-    case Doc::QualificationNotice:
+      v.acceptable = v.unconfirmed_allowed = true;
+      reason_of_row();
       break;
   }
-  // The notice alone is covered by the transitional measure too (until 2026-03-31).
-  if (shown.document == Doc::QualificationNotice && shown.context == Ctx::Patient &&
-      visit <= kTransitionalLastDay) {
-    v.acceptable = true;
-    v.reasons = {R::LegacyCardTransitional};
-    return v;
+
+  // card_unreadable rests on a failed card check on this terminal or a declared reader fault.
+  if (shown.context == Ctx::CardUnreadable && (shown.document == Doc::MynaportalQualification ||
+                                               shown.document == Doc::QualificationNotice)) {
+    if (shown.card_fault == CardFault::None) {
+      v.acceptable = v.unconfirmed_allowed = false;
+      v.reasons = {R::CardUnreadableNotEstablished};
+      return v;
+    }
+    add(v.reasons, shown.card_fault == CardFault::FailedCardCheck ? R::CardCheckFailedEarlier
+                                                                  : R::CardReaderFaultDeclared);
   }
-  for (const CompanionRule& rule : kCompanionRules) {
-    if (rule.document != shown.document || rule.context != shown.context) continue;
-    v.acceptable = rule.acceptable;
-    v.unconfirmed_allowed = rule.unconfirmed_allowed;
-    if (rule.reason != R::QualificationConfirmed) v.reasons = {rule.reason};
-    return v;
+  // 70+: past the printed ratio's 有効期限 the ratio may have changed (the flyer's 注).
+  if (shown.copay_valid_until && *shown.copay_valid_until < visit) {
+    v.facts.copay_valid_until = shown.copay_valid_until;
+    add(v.reasons, R::CoPayRatioExpiryPassed);
   }
-  v.reasons = {R::DocumentRequiresCard};
+  // 保存日時: shown with its age; an old PDF is not accepted without the online check.
+  if (shown.document == Doc::MynaportalQualification && shown.saved_on) {
+    const int age = shown.saved_on->days_until(visit);
+    v.facts.saved_on = shown.saved_on;
+    v.facts.saved_age_days = age;
+    add(v.reasons, R::MynaportalSavedAge);
+    if (age > options.max_unconfirmed_pdf_age_days) {
+      v.unconfirmed_allowed = false;
+      v.facts.max_unconfirmed_age_days = options.max_unconfirmed_pdf_age_days;
+    }
+  }
   return v;
+}
+
+OnlineAnswer read_answer(QualificationValidity validity, std::span<const Qualification> results,
+                         const Inquiry& asked) {
+  OnlineAnswer out;
+  auto about_the_person = [&](const Qualification& q) {
+    if (asked.identity && q.identity) {
+      const auto& a = *asked.identity;
+      const auto& g = *q.identity;
+      if (g.insurer != a.insurer || g.number != a.number) return false;
+      if (a.symbol && g.symbol && *a.symbol != *g.symbol) return false;
+      // Another member of the same household: same 記号・番号, another 枝番.
+      if (a.branch && g.branch && *a.branch != *g.branch) return false;
+    }
+    if (asked.birth_date && q.birth_date && *asked.birth_date != *q.birth_date) return false;
+    return true;
+  };
+  for (const Qualification& q : results) {
+    if (about_the_person(q)) {
+      out.qualification = q;
+      break;
+    }
+  }
+  if (!results.empty() && !out.qualification) {
+    out.mismatch = true;  // answers only about others: no answer at all
+    return out;
+  }
+  out.validity = validity;
+  return out;
 }
 
 Decision decide_online(const OnlineAnswer& online, const Date& visit) {
   Decision d;
   d.qualification = online.qualification;
+  if (online.mismatch) {
+    d.outcome = Outcome::Failed;
+    d.reasons = {R::GatewayAnswerMismatch};
+    return d;
+  }
   if (!online.validity) {
     d.outcome = Outcome::Failed;
     d.reasons = {R::GatewayUnavailable};
     return d;
   }
+  const Qualification* q = online.qualification ? &*online.qualification : nullptr;
+  if (q) {
+    d.facts.qualification_date = q->qualification_date;
+    d.facts.disqualification_date = q->disqualification_date;
+    if (q->copay) d.facts.online_copay_percent = q->copay->percent();
+  }
+  auto accepted = [&](ReasonCode main) {
+    d.outcome = Outcome::Accepted;
+    d.reasons = {main};
+    // 70+ and 後期高齢者: past the ratio's expiry the ratio may have changed.
+    if (q && q->copay_valid_until && *q->copay_valid_until < visit) {
+      d.facts.copay_valid_until = q->copay_valid_until;
+      d.reasons.push_back(R::CoPayRatioExpiryPassed);
+    }
+  };
   switch (*online.validity) {
-    case QualificationValidity::Valid:
-    case QualificationValidity::ValidUnregistered:  // 有効・未登録 (medical aid): qualified
-      d.outcome = Outcome::Accepted;
-      d.reasons = {R::QualificationConfirmed};
-      // 70+ and 後期高齢者: past the ratio's expiry the ratio may have changed.
-      if (online.qualification && online.qualification->copay_valid_until &&
-          *online.qualification->copay_valid_until < visit)
-        d.reasons.push_back(R::CoPayRatioExpiryPassed);
+    case V::Valid:
+    case V::ValidUnregistered: {
+      const Period p = q ? on_visit(*q, visit) : Period::Within;
+      if (p == Period::BeforeStart) {
+        d.outcome = Outcome::Refused;
+        d.reasons = {R::QualificationNotYetStarted};
+        return d;
+      }
+      if (p == Period::AfterLoss) {
+        d.outcome = Outcome::Refused;
+        d.reasons = {R::QualificationLost};
+        return d;
+      }
+      accepted(R::QualificationConfirmed);
+      if (*online.validity == V::ValidUnregistered)
+        d.reasons.insert(d.reasons.begin() + 1, R::ValidUnregistered);
       return d;
-    case QualificationValidity::Invalid:
+    }
+    case V::Invalid:
+      // Lost since, but insured on the visit date (a re-confirmation of an earlier visit).
+      if (q && q->disqualification_date && on_visit(*q, visit) == Period::Within) {
+        accepted(R::QualificationValidOnVisitDate);
+        return d;
+      }
       d.outcome = Outcome::Refused;
       d.reasons = {R::QualificationLost};
       return d;
-    case QualificationValidity::NewerExists:
+    case V::NewerExists:
       d.outcome = Outcome::Refused;
       d.reasons = {R::NewerQualificationExists};
       return d;
-    case QualificationValidity::NotFound:
+    case V::NotFound:
       d.outcome = Outcome::Refused;
       d.reasons = {R::QualificationNotFound};
       return d;
-    case QualificationValidity::SeveralMatch:
-      d.outcome = Outcome::Refused;
+    case V::SeveralMatch:
+      d.outcome = Outcome::NeedsMore;
       d.reasons = {R::SeveralQualificationsMatch};
       return d;
   }
@@ -156,26 +275,55 @@ Decision decide_online(const OnlineAnswer& online, const Date& visit) {
 
 Decision decide_document(const DocumentVerdict& verdict, const OnlineAnswer& online,
                          const Date& visit) {
-  if (!verdict.acceptable) return refused(verdict.reasons);
-  if (!online.validity) {
+  if (!verdict.acceptable) return refused(verdict.reasons, verdict.facts);
+  if (!online.validity && !online.mismatch) {
     if (!verdict.unconfirmed_allowed) {
       auto reasons = verdict.reasons;
-      reasons.push_back(R::GatewayUnavailable);
-      return refused(std::move(reasons));
+      add(reasons, verdict.facts.max_unconfirmed_age_days ? R::MynaportalTooOldUnconfirmed
+                                                          : R::GatewayUnavailable);
+      Decision d = refused(std::move(reasons), verdict.facts);
+      return d;
     }
     Decision d;
     d.outcome = Outcome::AcceptedUnconfirmed;
     d.reasons = verdict.reasons;
     d.reasons.push_back(R::UnconfirmedPendingRecheck);
+    d.facts = verdict.facts;
     return d;
   }
   Decision d = decide_online(online, visit);
-  // Online says "not insured": that overrides the document. Otherwise keep both reasons.
-  std::vector<ReasonCode> reasons = d.reasons;
-  if (d.outcome == Outcome::Accepted)
-    reasons.insert(reasons.begin() + 1, verdict.reasons.begin(), verdict.reasons.end());
-  d.reasons = std::move(reasons);
+  // Merge the facts: the paper's dates, the online answer's.
+  DecisionFacts f = verdict.facts;
+  f.qualification_date = d.facts.qualification_date;
+  f.disqualification_date = d.facts.disqualification_date;
+  f.online_copay_percent = d.facts.online_copay_percent;
+  if (d.facts.copay_valid_until) f.copay_valid_until = d.facts.copay_valid_until;
+  d.facts = f;
+  // Online says "not insured": that overrides the paper. Otherwise keep both reasons.
+  if (d.outcome == Outcome::Accepted) {
+    std::vector<ReasonCode> reasons{d.reasons.front()};
+    for (ReasonCode r : verdict.reasons) add(reasons, r);
+    for (std::size_t i = 1; i < d.reasons.size(); ++i) add(reasons, d.reasons[i]);
+    // A printed ratio that disagrees with the online one: the online one holds.
+    if (f.document_copay_percent && f.online_copay_percent &&
+        *f.document_copay_percent != *f.online_copay_percent)
+      add(reasons, R::CoPayRatioDiffers);
+    d.reasons = std::move(reasons);
+  }
   return d;
+}
+
+Reconfirmation decide_reconfirmation(const OnlineAnswer& online, const Date& visit) {
+  Reconfirmation r;
+  r.decision = decide_online(online, visit);
+  if (r.decision.outcome == Outcome::Accepted) {
+    r.decision.reasons.insert(r.decision.reasons.begin(), R::Reconfirmed);
+  } else if (online.validity || online.mismatch) {
+    // Answered, and not valid for that visit: flagged for follow-up, never silently dropped.
+    r.follow_up = true;
+    r.decision.reasons.insert(r.decision.reasons.begin(), R::ReconfirmationFollowUp);
+  }
+  return r;
 }
 
 }  // namespace madoguchi::policy

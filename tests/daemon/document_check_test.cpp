@@ -50,7 +50,7 @@ TEST_F(DocumentCheck, MynaportalPdfAloneIsRefusedWithoutAskingTheGateway) {
   auto rec =
       json::parse(daemon_->get_authorized("/v1/checks/" + j["check_id"].get<std::string>()).body);
   EXPECT_EQ(rec["method"], "document");
-  EXPECT_EQ(rec["presentation_context"], "patient");
+  EXPECT_EQ(rec["presentation_context"], "counter");  // the deprecated "patient", mapped
   EXPECT_EQ(rec["document_sha256"].get<std::string>().size(), 64u);
   EXPECT_FALSE(rec.contains("gateway"));  // nothing was sent
 }

@@ -8,7 +8,7 @@ using namespace madoguchi;
 
 TEST(ReasonCodes, EveryCodeHasAUniqueStableStringAndBothMessages) {
   std::set<std::string_view> seen;
-  ASSERT_EQ(all_reason_codes().size(), 26u);
+  ASSERT_EQ(all_reason_codes().size(), 45u);
   for (ReasonCode c : all_reason_codes()) {
     const ReasonText& t = describe(c);
     EXPECT_NE(t.code, "unknown");
@@ -32,10 +32,21 @@ TEST(Decision, MessagesJoinTheReasons) {
   Decision d;
   d.outcome = Outcome::Refused;
   d.reasons = {ReasonCode::CertificateExpired};
-  EXPECT_EQ(d.message_ja(), "資格確認書の有効期限が切れています。");
+  // What happened, then what to ask next; the expiry date when it is known.
+  EXPECT_EQ(
+      d.message_ja(),
+      "資格確認書の有効期限が切れています。新しい資格確認書またはマイナ保険証をお持ちください。");
+  d.facts.valid_until = *Date::from_ymd(2026, 3, 31);
+  EXPECT_EQ(
+      d.message_ja(),
+      "資格確認書の有効期限（2026年3月31日）が切れています。新しい資格確認書またはマイナ保険証を"
+      "お持ちください。");
   d.reasons.push_back(ReasonCode::GatewayUnavailable);
   EXPECT_EQ(d.message_en(),
-            "The qualification certificate has expired. The online qualification check is "
-            "unavailable.");
+            "The qualification certificate expired on 2026-03-31. Ask for the new qualification "
+            "certificate or the MyNumber insurance card. The online qualification check is "
+            "unavailable. Try the online check again later.");
+  EXPECT_EQ(d.next_step_ja(), "新しい資格確認書またはマイナ保険証をお持ちください。");
   EXPECT_EQ(to_string(Outcome::AcceptedUnconfirmed), "accepted_unconfirmed");
+  EXPECT_EQ(to_string(Outcome::NeedsMore), "needs_more");
 }

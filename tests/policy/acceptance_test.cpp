@@ -16,7 +16,12 @@ OnlineAnswer unreachable() { return {}; }
 
 Decision show(DocumentType doc, PresentationContext ctx, const OnlineAnswer& online,
               Date visit = kVisit, std::optional<Date> from = {}, std::optional<Date> until = {}) {
-  const auto verdict = judge_document({ctx, doc, from, until}, visit);
+  Presentation shown{ctx, doc, from, until};
+  if (ctx == PresentationContext::CardUnreadable) {  // the card is there, the reader failed
+    shown.card_shown = true;
+    shown.card_fault = CardFault::DeclaredReaderFault;
+  }
+  const auto verdict = judge_document(shown, visit);
   return decide_document(verdict, online, visit);
 }
 
@@ -45,8 +50,8 @@ TEST(Acceptance, CardUnreadableWithDocumentIsAcceptedAndConfirmedOnline) {
 TEST(Acceptance, EscortMayShowTheDocumentAlone) {
   for (auto doc : {DocumentType::MynaportalQualification, DocumentType::QualificationNotice,
                    DocumentType::QualificationCertificate}) {
-    auto d = show(doc, PresentationContext::Escort, valid(), kVisit, day(2025, 12, 2),
-                  day(2026, 12, 1));
+    auto d =
+        show(doc, PresentationContext::Escort, valid(), kVisit, day(2025, 12, 2), day(2026, 12, 1));
     EXPECT_EQ(d.outcome, Outcome::Accepted) << to_string(doc);
     ASSERT_EQ(d.reasons.size(), 2u);
     EXPECT_EQ(d.reasons[1], ReasonCode::EscortDocumentAccepted);
@@ -144,8 +149,10 @@ TEST(Online, EveryValidityHasItsDecision) {
         Row{QualificationValidity::Invalid, Outcome::Refused, "qualification_lost"},
         Row{QualificationValidity::NewerExists, Outcome::Refused, "newer_qualification_exists"},
         Row{QualificationValidity::NotFound, Outcome::Refused, "qualification_not_found"},
-        Row{QualificationValidity::SeveralMatch, Outcome::Refused,
-            "several_qualifications_match"}}) {
+        Row{QualificationValidity::SeveralMatch, Outcome::NeedsMore,
+            "several_qualifications_match"},
+        Row{QualificationValidity::ValidUnregistered, Outcome::Accepted,
+            "qualification_confirmed"}}) {
     auto d = decide_online({row.validity, std::nullopt}, kVisit);
     EXPECT_EQ(d.outcome, row.outcome);
     EXPECT_EQ(main_reason(d), row.reason);
