@@ -3,7 +3,9 @@
 
 #include <gtest/gtest.h>
 
+#include <future>
 #include <mutex>
+#include <thread>
 
 using namespace madoguchi;
 
@@ -18,7 +20,7 @@ gateway::Confirmation insured(const InsuranceIdentity& who) {
   Qualification q;
   q.validity = QualificationValidity::Valid;
   q.identity = who;
-  return {QualificationValidity::Valid, {q}, false, "ref"};
+  return {QualificationValidity::Valid, {q}, false, "ref", std::nullopt};
 }
 
 class FakeGateway : public gateway::GatewayPort {
@@ -29,6 +31,11 @@ class FakeGateway : public gateway::GatewayPort {
   Result<gateway::Confirmation> confirm_by_number(const gateway::NumberQuery& q) override {
     if (down) return make_error("gateway.unavailable", "down");
     return insured(answer_about ? *answer_about : q.identity);
+  }
+  // Completes on a thread of its own, as the HTTPS client does on its I/O thread.
+  void confirm_by_number(const gateway::NumberQuery& q,
+                         Completion<gateway::Confirmation> done) override {
+    std::thread([this, q, done = std::move(done)] { done(confirm_by_number(q)); }).detach();
   }
   Result<gateway::Confirmation> confirm_by_card(const gateway::CardQuery&) override {
     return make_error("gateway.unsupported", "-");
@@ -54,6 +61,7 @@ class FakeAudit : public audit::AuditSink {
     records.push_back(r);
     return audit::Durability::Database;
   }
+  void write(audit::AuditRecord r, Completion<audit::Durability> done) override { done(write(r)); }
 };
 
 const check::Caller kDesk{"desk-1", "client-1"};
@@ -142,4 +150,37 @@ TEST(CheckService, RefusedDocumentIsNotLookedUp) {
   EXPECT_TRUE(audit.records[0].gateway_error_code.empty());
   EXPECT_EQ(audit.records[0].document_type, "mynaportal_qualification");
   EXPECT_EQ(audit.records[0].presentation_context, "counter");  // "patient" is the old name
+}
+
+TEST(CheckService, AsynchronousByNumberCompletesOnceAfterTheRecordIsDurable) {
+  FakeGateway gw;
+  FakeAudit audit;
+  check::CheckService service(gw, audit);
+  std::promise<Result<check::CheckOutcome>> answered;
+  auto future = answered.get_future();
+  service.by_number(kDesk, {identity("06139992", "1001"), std::nullopt, kToday, ""},
+                    [&](Result<check::CheckOutcome> r) { answered.set_value(std::move(r)); });
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto r = future.get();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->decision.outcome, Outcome::Accepted);
+  std::lock_guard lock(audit.mu);
+  ASSERT_EQ(audit.records.size(), 1u);
+  EXPECT_EQ(audit.records[0].check_id, r->check_id);
+  EXPECT_EQ(audit.records[0].terminal_id, "desk-1");
+}
+
+TEST(CheckService, AsynchronousByNumberWithoutDurableRecordIsAnError) {
+  FakeGateway gw;
+  FakeAudit audit;
+  audit.fail_for_number = "1001";
+  check::CheckService service(gw, audit);
+  std::promise<Result<check::CheckOutcome>> answered;
+  auto future = answered.get_future();
+  service.by_number(kDesk, {identity("06139992", "1001"), std::nullopt, kToday, ""},
+                    [&](Result<check::CheckOutcome> r) { answered.set_value(std::move(r)); });
+  ASSERT_EQ(future.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  auto r = future.get();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, "audit.unavailable");
 }
