@@ -1,3 +1,4 @@
+#include <madoguchi/api/multipart.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
@@ -233,8 +234,9 @@ void add_check_service_routes(Router& router, check::CheckService& service,
   card::CardReader* reader = options.reader;
   const bool allow_visit_date = options.allow_visit_date;
   // The body is the file itself (PDF, PNG or JPEG), as the desk's scanner or phone saved it.
-  router.add("POST", "/v1/checks/by-document", Access::Authenticated,
-             [&service, terminal_id, allow_visit_date](const Request& req) {
+  // Or multipart/form-data as a browser sends it: one or more files plus the context
+  // (accept_form_uploads hands each file to this handler as the whole body).
+  const Handler one_document = [&service, terminal_id, allow_visit_date](const Request& req) {
                const auto context = parse_context(req.query_param("context", "patient"));
                if (!context)
                  return problem(400, "api.bad_context", "Bad query",
@@ -287,7 +289,9 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                  r.body = j.dump();
                }
                return r;
-             });
+             };
+  router.add("POST", "/v1/checks/by-document", Access::Authenticated,
+             accept_form_uploads(one_document));
 
   router.add("POST", "/v1/checks/by-card", Access::Authenticated,
              [&service, terminal_id, reader, allow_visit_date](const Request& req) {

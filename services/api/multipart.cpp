@@ -192,3 +192,46 @@ Result<std::vector<FormPart>> parse_multipart(std::string_view content_type, std
 }
 
 }  // namespace madoguchi::api
+
+namespace madoguchi::api {
+
+Handler accept_form_uploads(Handler one) {
+  return [one = std::move(one)](const Request& req) -> Response {
+    const std::string type = req.header("content-type");
+    if (!is_multipart_form(type)) return one(req);
+    auto parts = parse_multipart(type, req.body);
+    if (!parts)
+      return problem(400, parts.error().code, "Malformed multipart/form-data",
+                     parts.error().message);
+    Request single = req;
+    single.body.clear();
+    std::vector<const FormPart*> files;
+    for (const FormPart& p : *parts) {
+      if (p.is_file() || p.name == "file")
+        files.push_back(&p);
+      else
+        single.query[p.name] = std::string(p.body);  // a form field wins over the query
+    }
+    if (files.empty())
+      return problem(400, "api.no_document", "No file", "Send the document as a file part.");
+    auto answer = [&](const FormPart& f) {
+      single.body.assign(f.body);
+      single.headers["content-type"] =
+          f.content_type.empty() ? "application/octet-stream" : f.content_type;
+      return one(single);
+    };
+    if (files.size() == 1) return answer(*files.front());
+    nlohmann::json results = nlohmann::json::array();
+    for (const FormPart* f : files) {
+      const Response r = answer(*f);
+      nlohmann::json item = nlohmann::json::parse(r.body, nullptr, false);
+      if (!item.is_object()) item = nlohmann::json::object();
+      item["filename"] = f->filename;
+      item["status"] = r.status;
+      results.push_back(std::move(item));
+    }
+    return Response::json(200, {{"results", results}});
+  };
+}
+
+}  // namespace madoguchi::api

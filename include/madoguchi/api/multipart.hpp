@@ -2,6 +2,7 @@
 // A strict, bounded parser: the parts are views into the body, never copies.
 #pragma once
 
+#include <madoguchi/api/http.hpp>
 #include <madoguchi/domain/result.hpp>
 
 #include <cstddef>
@@ -33,5 +34,14 @@ bool is_multipart_form(std::string_view content_type);
 // part without form-data Content-Disposition and name, or a malformed header), multipart.empty.
 Result<std::vector<FormPart>> parse_multipart(std::string_view content_type, std::string_view body,
                                               const MultipartLimits& limits = {});
+
+// Lets a handler whose body is one uploaded file (POST /v1/checks/by-document) also take
+// multipart/form-data: the form fields (context, visit_date, …) become query parameters, each
+// file part is handed to `one` as the whole body, so the audited SHA-256 is the document's, not
+// the envelope's. One file: `one`'s answer unchanged. Several: 200 {"results": [{"filename",
+// "status", <that file's answer>}, …]} in upload order, one check (one audit record) each.
+// A body that is not multipart goes to `one` as it is. A malformed form: 400 problem with the
+// parser's code; no file part: 400 "api.no_document".
+Handler accept_form_uploads(Handler one);
 
 }  // namespace madoguchi::api
