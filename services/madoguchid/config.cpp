@@ -1,5 +1,7 @@
 #include "config.hpp"
 
+#include "logging.hpp"
+
 #include <cctype>
 #include <fstream>
 
@@ -35,6 +37,7 @@ json default_config() {
       {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}}},
       {"log", {{"level", "info"}}},
       {"api", {{"clients", json::array()}, {"allow_visit_date", false}}},
+      {"web", {{"root", MADOGUCHI_DEFAULT_WEB_ROOT}, {"session_idle_minutes", 10080}}},
   };
 }
 
@@ -51,10 +54,11 @@ madoguchi::Result<void> merge(json& base, const json& over, const std::string& p
     if (slot.is_object()) {
       auto r = merge(slot, it.value(), key);
       if (!r) return r;
-    } else if (slot.is_array()     ? !it.value().is_array()
-               : slot.is_boolean() ? !it.value().is_boolean()
-               : slot.is_number()  ? !it.value().is_number()
-                                   : !it.value().is_string()) {
+    } else if (slot.is_array()            ? !it.value().is_array()
+               : slot.is_boolean()        ? !it.value().is_boolean()
+               : slot.is_number_integer() ? !it.value().is_number_integer()  // 1.5 is no count
+               : slot.is_number()         ? !it.value().is_number()
+                                          : !it.value().is_string()) {
       return make_error("config.type", "'" + key + "' has the wrong type");
     } else {
       slot = it.value();
@@ -71,7 +75,7 @@ std::string env_name(const std::string& path) {
 }
 
 madoguchi::Result<void> apply_env(json& node, const std::string& path,
-                                  const std::map<std::string, std::string>& env) {
+                                  std::map<std::string, std::string>& env) {
   for (auto it = node.begin(); it != node.end(); ++it) {
     const std::string key = path.empty() ? it.key() : path + "." + it.key();
     if (it.value().is_object()) {
@@ -81,7 +85,8 @@ madoguchi::Result<void> apply_env(json& node, const std::string& path,
     }
     auto e = env.find(env_name(key));
     if (e == env.end()) continue;
-    const std::string& v = e->second;
+    const std::string v = e->second;
+    env.erase(e);  // what is left at the end names no key
     try {
       if (it.value().is_string()) {
         it.value() = v;
@@ -100,6 +105,37 @@ madoguchi::Result<void> apply_env(json& node, const std::string& path,
       return make_error("config.env", env_name(key) + " has the wrong type");
     }
   }
+  return {};
+}
+
+// Values the types alone do not rule out: a port is 1..65535, counts are not negative, the log
+// level is one spdlog knows (it would turn an unknown name into "off").
+madoguchi::Result<void> check_values(const json& node, const std::string& path) {
+  for (auto it = node.begin(); it != node.end(); ++it) {
+    const std::string key = path.empty() ? it.key() : path + "." + it.key();
+    const json& v = it.value();
+    if (v.is_object()) {
+      auto r = check_values(v, key);
+      if (!r) return r;
+    } else if (v.is_number_integer()) {
+      const bool is_port = key.size() >= 4 && key.compare(key.size() - 4, 4, "port") == 0;
+      const bool is_threads = key.size() >= 7 && key.compare(key.size() - 7, 7, "threads") == 0;
+      const auto n = v.is_number_unsigned() ? static_cast<long long>(v.get<unsigned long long>())
+                                            : v.get<long long>();
+      if (v.is_number_unsigned() && v.get<unsigned long long>() > 1'000'000'000'000ULL)
+        return make_error("config.range", "'" + key + "' is out of range");
+      if (is_port && (n < 1 || n > 65535))
+        return make_error("config.range", "'" + key + "' must be a port (1..65535), not " +
+                                              std::to_string(n));
+      if (is_threads && n < 1)
+        return make_error("config.range", "'" + key + "' must be at least 1");
+      if (n < 0) return make_error("config.range", "'" + key + "' must not be negative");
+    }
+  }
+  if (path.empty() && !is_log_level(node["log"]["level"].get<std::string>()))
+    return make_error("config.log_level",
+                      "log.level '" + node["log"]["level"].get<std::string>() +
+                          "' is none of trace, debug, info, warn, error, critical, off");
   return {};
 }
 
@@ -124,6 +160,12 @@ madoguchi::Result<json> load_config(const std::filesystem::path& file, char** en
       env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   auto r = apply_env(config, "", env);
+  if (!r) return r.error();
+  // A misspelt variable would otherwise leave its key at the default without a word.
+  if (!env.empty())
+    return make_error("config.unknown_env", env.begin()->first +
+                                                " names no configuration key (docs/configuration.md)");
+  r = check_values(config, "");
   if (!r) return r.error();
   return madoguchi::Result<json>(boost::system::in_place_value, std::move(config));
 }

@@ -3,6 +3,7 @@
 #include "config.hpp"
 #include "logging.hpp"
 
+#include <madoguchi/api/desk.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
@@ -127,6 +128,7 @@ int main(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);  // default action: terminate. Here: noted, not obeyed
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   const std::string conninfo = config["database"]["conninfo"];
@@ -208,6 +210,15 @@ int main(int argc, char** argv) {
        .reader = reader.get(),
        .allow_visit_date = config["api"]["allow_visit_date"].get<bool>()});
 
+  // The front desk's page and its terminal sessions (docs/front-desk.md).
+  const std::chrono::minutes idle_expiry(config["web"]["session_idle_minutes"].get<int>());
+  madoguchi::api::TerminalStore terminals(conninfo, idle_expiry);
+  madoguchi::api::add_desk_routes(*router, {.web_root = config["web"]["root"].get<std::string>(),
+                                            .terminals = &terminals,
+                                            .reader = reader.get(),
+                                            .idle_expiry = idle_expiry});
+  madoguchi::api::enable_desk_sessions(*router, terminals);
+
   madoguchi::api::ServerConfig server_config;
   const json& listen = config["listen"];
   server_config.https_address = listen["https_address"];
@@ -236,7 +247,10 @@ int main(int argc, char** argv) {
   sd_notify(0, "READY=1");
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  // SIGHUP (a closed terminal, `systemctl reload`) does not stop the counter; the configuration
+  // is read at start only.
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
+    spdlog::warn("SIGHUP ignored: the configuration is read at start (restart to apply it)");
   spdlog::info("signal {}: stopping", sig);
   sd_notify(0, "STOPPING=1");
   stopping = true;
