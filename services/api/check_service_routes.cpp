@@ -191,6 +191,7 @@ static std::optional<policy::DocumentType> policy_type(documents::DocumentType t
       return policy::DocumentType::QualificationCertificate;
     case documents::DocumentType::LegacyInsuranceCard:
       return policy::DocumentType::LegacyInsuranceCard;
+    case documents::DocumentType::OtherDocument:  // refused by its finding below
     case documents::DocumentType::Unknown:
       break;
   }
@@ -260,20 +261,18 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                const auto* bytes = reinterpret_cast<const std::byte*>(req.body.data());
                auto report = documents::inspect({bytes, req.body.size()}, options);
                if (!report) return reject(report.error(), "");
-               const auto type = policy_type(report->type);
-               if (!type)
-                 return reject(Error{"document.unknown_type", "not a document the desk can accept"},
-                               "unknown");
-               // Findings of severity error (a bad check digit, a notice that disagrees with its
-               // slip) make the document unusable. Expired / not-yet-valid are the policy's to
-               // word.
+               // Findings of severity error make the paper unusable: not a proof of insurance
+               // (document.not_proof_of_insurance, document.unknown_type), a bad check digit, a
+               // notice that disagrees with its slip. Dates are judged by the policy alone.
                for (const auto& f : report->validation) {
-                 if (f.severity != documents::Severity::Error || f.code == "valid_until.expired" ||
-                     f.code == "valid_from.not_yet_valid" || f.code == "legacy_card.expired")
-                   continue;
+                 if (f.severity != documents::Severity::Error) continue;
                  return reject(Error{f.code, f.message_en},
                                std::string(documents::to_string(report->type)));
                }
+               const auto type = policy_type(report->type);
+               if (!type)
+                 return reject(Error{"document.unknown_type", "not a document the desk can accept"},
+                               std::string(documents::to_string(report->type)));
 
                const check::DocumentCheck check{
                    .presentation = {*context, *type, report->fields.valid_from,

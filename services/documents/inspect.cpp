@@ -47,11 +47,36 @@ std::string_view to_string(DocumentType t) {
       return "qualification_certificate";
     case DocumentType::LegacyInsuranceCard:
       return "legacy_insurance_card";
+    case DocumentType::OtherDocument:
+      return "other_document";
     case DocumentType::Unknown:
       break;
   }
   return "unknown";
 }
+
+namespace {
+struct OtherKindName {
+  OtherKind kind;
+  std::string_view code, ja;
+};
+constexpr OtherKindName kOtherKinds[] = {
+    {OtherKind::LimitCertificate, "limit_certificate", "限度額適用認定証"},
+    {OtherKind::ElderlyRecipientCertificate, "elderly_recipient_certificate", "高齢受給者証"},
+    {OtherKind::SpecificDiseaseCertificate, "specific_disease_certificate", "特定疾病療養受療証"},
+    {OtherKind::PublicExpenseCertificate, "public_expense_certificate", "公費の受給者証"},
+    {OtherKind::ReceiptOrStatement, "receipt_or_statement", "領収書・診療明細書"},
+    {OtherKind::BlankTemplate, "blank_template", "記載例・見本（空欄の様式）"},
+};
+const OtherKindName& other_kind_name(OtherKind k) {
+  for (const auto& n : kOtherKinds)
+    if (n.kind == k) return n;
+  return kOtherKinds[std::size(kOtherKinds) - 1];
+}
+}  // namespace
+
+std::string_view to_string(OtherKind k) { return other_kind_name(k).code; }
+std::string_view japanese_name(OtherKind k) { return other_kind_name(k).ja; }
 
 std::string_view to_string(Sex s) { return s == Sex::Male ? "male" : "female"; }
 
@@ -176,6 +201,7 @@ nlohmann::json to_json(const InspectionReport& r) {
                           {"message_en", v.message_en}});
   json out = {{"document_type", to_string(r.type)},
               {"slip_only", r.slip_only},
+              {"copy_marked", r.copy_marked},
               {"evidence", r.evidence},
               {"fields", std::move(fields)},
               {"sources", r.sources},
@@ -184,6 +210,10 @@ nlohmann::json to_json(const InspectionReport& r) {
               {"text_source", r.text_source == TextSource::Ocr ? "ocr" : "pdf_text"},
               {"pages", r.pages}};
   if (!r.confidence.empty()) out["confidence"] = r.confidence;
+  if (r.other_kind) {
+    out["other_kind"] = to_string(*r.other_kind);
+    out["other_kind_ja"] = japanese_name(*r.other_kind);
+  }
   return out;
 }
 

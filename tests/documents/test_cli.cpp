@@ -35,17 +35,19 @@ TEST(MadoguchictlDocument, InspectPrintsTheJsonContract) {
 }
 
 TEST(MadoguchictlDocument, InvalidDocumentExitsOne) {
-  const auto r =
-      ctl("document inspect " + kCorpus + "/cert_expired.pdf --visit-date 2026-01-20 --json");
+  const auto r = ctl("document inspect " + kCorpus +
+                     "/other_limit_certificate.pdf --visit-date 2026-01-20 --json");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   const json j = json::parse(r.output);
   EXPECT_EQ(j["valid"], false);
-  bool expired = false;
+  bool refused = false;
   for (const auto& v : j["validation"]) {
     EXPECT_TRUE(v.contains("message_ja") && v.contains("message_en") && v.contains("severity"));
-    expired |= v["code"] == "valid_until.expired";
+    refused |= v["code"] == "document.not_proof_of_insurance";
   }
-  EXPECT_TRUE(expired);
+  EXPECT_TRUE(refused);
+  EXPECT_EQ(j["document_type"], "other_document");
+  EXPECT_EQ(j["other_kind"], "limit_certificate");
 }
 
 TEST(MadoguchictlDocument, UnreadableFileIsAnErrorObject) {

@@ -2,8 +2,10 @@
 //
 // inspect() takes the bytes of a PDF (Mynaportal 「資格情報をPDFで保存」, or a scan saved as PDF)
 // or an image (PNG/JPEG photo or scan), classifies it (DESIGN §3), extracts every field by its
-// label, and validates what it found against the visit date. PDF text comes from poppler-cpp;
-// images and image-only PDFs go through Tesseract OCR (jpn) after Leptonica clean-up.
+// label, and checks that what it found is well formed. It reports what the paper shows; whether
+// it is still valid on the day (有効期限, 発効期日, the end of the legacy cards, the transitional
+// measure) is the policy's to decide. PDF text comes from poppler-cpp; images and image-only
+// PDFs go through Tesseract OCR (jpn) after Leptonica clean-up.
 //
 // The 12-digit 個人番号 is never returned: it is removed from the text before anything else
 // looks at it, and the report carries the finding "individual_number.dropped".
@@ -36,9 +38,22 @@ enum class DocumentType {
   QualificationNotice,       // 資格情報のお知らせ (incl. its cut-off slip alone)
   QualificationCertificate,  // 資格確認書
   LegacyInsuranceCard,       // 健康保険証 (expired on 2025-12-01)
+  OtherDocument,             // carries insurance numbers but proves nothing about eligibility
   Unknown,
 };
-std::string_view to_string(DocumentType t);  // "mynaportal_qualification", ...
+std::string_view to_string(DocumentType t);  // "mynaportal_qualification", ..., "other_document"
+
+// What an OtherDocument is. None of them is ever a proof of insurance at the counter.
+enum class OtherKind {
+  LimitCertificate,  // 限度額適用認定証 (incl. 限度額適用・標準負担額減額認定証)
+  ElderlyRecipientCertificate,  // 高齢受給者証
+  SpecificDiseaseCertificate,   // 特定疾病療養受療証
+  PublicExpenseCertificate,  // 公費の受給者証 (医療証, 医療券, 公費負担者番号)
+  ReceiptOrStatement,        // 領収書 / 診療明細書
+  BlankTemplate,             // the flyer's explanatory page, a blank 資格確認書 form (見本)
+};
+std::string_view to_string(OtherKind k);      // "limit_certificate", ...
+std::string_view japanese_name(OtherKind k);  // "限度額適用認定証", ...
 
 enum class Sex { Male, Female };    // 性別
 std::string_view to_string(Sex s);  // "male" | "female"
@@ -81,7 +96,11 @@ enum class TextSource { PdfText, Ocr };
 
 struct InspectionReport {
   DocumentType type = DocumentType::Unknown;
-  bool slip_only = false;             // the notice's cut-off slip alone
+  std::optional<OtherKind> other_kind;  // set when type is OtherDocument
+  bool slip_only = false;               // the notice's cut-off slip alone
+  // A コピー / 写し / 複写 mark is printed or stamped on the paper. Absent marks prove nothing
+  // (a photocopy need not say so); whether a copy may be accepted is the context's question.
+  bool copy_marked = false;
   std::vector<std::string> evidence;  // what decided the type, e.g. "title:資格確認書"
   DocumentFields fields;
   // Field name (JSON key) -> the text the value was read from, for every label found,
@@ -98,8 +117,8 @@ struct InspectionReport {
 };
 
 struct InspectOptions {
-  // The day of the visit: 有効期限, 発効期日 and 保存日時 are judged against it. Without it those
-  // checks are skipped (the library never reads the clock).
+  // The day of the visit, for plausibility only: a birth date, 保存日時 or 交付年月日 after it is
+  // not well formed. Validity on the day is the policy's (the library never reads the clock).
   std::optional<Date> visit_date;
   std::size_t max_bytes = 20u << 20;             // larger input: document.too_large
   int max_pages = 8;                             // more pages: document.too_many_pages
@@ -107,7 +126,6 @@ struct InspectOptions {
   std::size_t max_pixels = 60'000'000;           // per image or rendered page (decompression cap)
   std::size_t max_text_bytes = 1u << 20;         // extracted text per document
   bool allow_ocr = true;                         // false: image input is document.ocr_disabled
-  int max_saved_age_days = 30;                   // older 保存日時: warning saved_at.age
 };
 
 // Error codes (Error::code): document.empty, document.too_large, document.unsupported_format,
