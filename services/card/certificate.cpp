@@ -1,5 +1,6 @@
-// Certificate dates and the MHLW validity rule; error mapping; the PIN holder.
+// Certificate dates (the MHLW validity rule itself is policy's); error mapping; the PIN holder.
 #include <madoguchi/card/card.hpp>
+#include <madoguchi/policy/card_certificate.hpp>
 
 #include <openssl/asn1.h>
 #include <openssl/bn.h>
@@ -87,21 +88,24 @@ Result<CertificateCheck> evaluate_certificate(std::span<const std::uint8_t> der,
                                               const Date& visit_date) {
   auto id = describe_certificate(Bytes(der.begin(), der.end()), {});
   if (!id) return id.error();
-  const Date not_after = id->not_after;
-  if (visit_date < id->not_before)
-    return make_error(std::string(errc::certificate_not_yet_valid),
-                      "certificate valid from " + id->not_before.iso());
-  if (visit_date > not_after.add_months(3))
-    return make_error(
-        std::string(errc::certificate_expired),
-        "certificate expired on " + not_after.iso() + ", more than 3 months before the visit");
-  if (visit_date > not_after)
-    return CertificateCheck{CertificateStatus::GracePeriod, not_after,
-                            ReasonCode::CardCertificateGracePeriod};
-  if (visit_date >= not_after.add_months(-3))
-    return CertificateCheck{CertificateStatus::RenewalDue, not_after,
-                            ReasonCode::CardCertificateRenewalDue};
-  return CertificateCheck{CertificateStatus::Valid, not_after, std::nullopt};
+  // The rule itself (MHLW) lives in policy; the card reports the dates.
+  const auto v = policy::judge_card_certificate(id->not_before, id->not_after, visit_date);
+  switch (v.state) {
+    case policy::CardCertificateState::NotYetValid:
+      return make_error(std::string(errc::certificate_not_yet_valid),
+                        "certificate valid from " + id->not_before.iso());
+    case policy::CardCertificateState::Expired:
+      return make_error(std::string(errc::certificate_expired),
+                        "certificate expired on " + id->not_after.iso() + "; usable until " +
+                            v.usable_until.iso());
+    case policy::CardCertificateState::GracePeriod:
+      return CertificateCheck{CertificateStatus::GracePeriod, id->not_after, v.reason};
+    case policy::CardCertificateState::RenewalDue:
+      return CertificateCheck{CertificateStatus::RenewalDue, id->not_after, v.reason};
+    case policy::CardCertificateState::Valid:
+      break;
+  }
+  return CertificateCheck{CertificateStatus::Valid, id->not_after, std::nullopt};
 }
 
 std::optional<ReasonCode> reason_for(const Error& e) {
@@ -112,8 +116,8 @@ std::optional<ReasonCode> reason_for(const Error& e) {
   if (c == errc::locked) return ReasonCode::CardLocked;
   if (c == errc::wrong_pin || c == errc::pin_format) return ReasonCode::CardWrongPin;
   if (c == errc::pin_last_try) return ReasonCode::CardPinLastTry;
-  if (c == errc::certificate_expired || c == errc::certificate_not_yet_valid)
-    return ReasonCode::CardCertificateExpired;
+  if (c == errc::certificate_expired) return ReasonCode::CardCertificateExpired;
+  if (c == errc::certificate_not_yet_valid) return ReasonCode::CardCertificateNotYetValid;
   return std::nullopt;
 }
 

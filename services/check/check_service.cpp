@@ -1,4 +1,5 @@
 #include <madoguchi/check/check_service.hpp>
+#include <madoguchi/policy/card_certificate.hpp>
 
 #include <spdlog/spdlog.h>
 
@@ -32,30 +33,25 @@ CheckService::CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audi
 
 policy::OnlineAnswer CheckService::to_online(const gateway::Confirmation& answer,
                                              const std::optional<InsuranceIdentity>& asked,
-                                             audit::AuditRecord& record) {
+                                             audit::AuditRecord& record,
+                                             std::optional<Date> birth_date) {
   // One query of a batch the gateway answered with an error: no answer for this patient.
   if (answer.unit_error) {
     record.gateway_error_code = answer.unit_error->code;
     record.processing_status = 2;
     return {};
   }
-  // An answer about someone else (a terminal or gateway mixing up answers) must never accept
-  // this patient: it counts as no answer.
-  if (asked) {
-    for (const auto& q : answer.qualifications) {
-      if (q.identity &&
-          (q.identity->insurer != asked->insurer || q.identity->number != asked->number)) {
-        record.gateway_error_code = "gateway.mismatch";
-        spdlog::error("check {}: the gateway answered about another person; answer ignored",
-                      record.check_id);
-        return {};
-      }
-    }
+  // An answer about someone else (another person, another member of the household) must never
+  // accept this patient: policy reads the answer against what was asked.
+  auto online = policy::read_answer(answer.validity, answer.qualifications, {asked, birth_date});
+  if (online.mismatch) {
+    record.gateway_error_code = "gateway.mismatch";
+    spdlog::error("check {}: the gateway answered about another person; answer ignored",
+                  record.check_id);
+    return online;
   }
   record.qualification_validity = static_cast<int>(answer.validity);
   record.processing_status = 1;
-  policy::OnlineAnswer online{answer.validity, std::nullopt};
-  if (!answer.qualifications.empty()) online.qualification = answer.qualifications.front();
   return online;
 }
 
@@ -66,7 +62,7 @@ policy::OnlineAnswer CheckService::ask(const InsuranceIdentity& identity,
     record.gateway_error_code = answer.error().code;
     return {};
   }
-  return to_online(*answer, identity, record);
+  return to_online(*answer, identity, record, birth_date);
 }
 
 void CheckService::complete_record(audit::AuditRecord& record, const Decision& decision,
@@ -114,7 +110,8 @@ void CheckService::by_number(Caller caller, NumberCheck check, Completion<CheckO
   if (check.birth_date) record->birth_date = check.birth_date->iso();
   const Date visit_date = check.visit_date;
   const InsuranceIdentity asked = check.identity;
-  auto on_answer = [this, record, asked, visit_date, started,
+  const std::optional<Date> birth_date = check.birth_date;
+  auto on_answer = [this, record, asked, birth_date, visit_date, started,
                     done = std::move(done)](Result<gateway::Confirmation> answer) mutable {
     Decision decision;
     try {
@@ -122,7 +119,7 @@ void CheckService::by_number(Caller caller, NumberCheck check, Completion<CheckO
       if (!answer)
         record->gateway_error_code = answer.error().code;
       else
-        online = to_online(*answer, asked, *record);
+        online = to_online(*answer, asked, *record, birth_date);
       decision = policy::decide_online(online, visit_date);
       complete_record(*record, decision, started);
     } catch (const std::exception& e) {
@@ -170,7 +167,7 @@ BatchOutcome CheckService::by_number_batch(const Caller& caller,
         if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
         policy::OnlineAnswer online;
         if (answers)
-          online = to_online((*answers)[i], checks[i].identity, record);
+          online = to_online((*answers)[i], checks[i].identity, record, checks[i].birth_date);
         else
           record.gateway_error_code = answers.error().code;
         out.checks[i] =
@@ -221,18 +218,23 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
     Decision d;
     d.outcome = Outcome::Failed;
     d.reasons = {card::reason_for(e).value_or(ReasonCode::CardReaderFault)};
+    d.facts.tries_left = card::tries_left_after(e);
     return finish(record, std::move(d), started);
   };
 
   auto identity = reader.read_identity();
   if (!identity) return card_failed(identity.error());
-  auto certificate = card::evaluate_certificate(identity->certificate_der, check.visit_date);
-  if (!certificate) {
-    record.gateway_error_code = certificate.error().code;
+  // The card reports its certificate's dates; the rule (MHLW) is policy's.
+  const auto certificate =
+      policy::judge_card_certificate(identity->not_before, identity->not_after, check.visit_date);
+  if (!certificate.usable) {
+    record.gateway_error_code = certificate.state == policy::CardCertificateState::NotYetValid
+                                    ? "card.certificate_not_yet_valid"
+                                    : "card.certificate_expired";
     Decision d;
     d.outcome = Outcome::Refused;
-    d.reasons = {
-        card::reason_for(certificate.error()).value_or(ReasonCode::CardCertificateExpired)};
+    d.reasons = {*certificate.reason};
+    d.facts = certificate.facts;
     return finish(record, std::move(d), started);
   }
 
@@ -265,7 +267,11 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
   if (check.visual_confirmation) record.presentation_context = "visual_confirmation";
 
   Decision decision = policy::decide_online(online, check.visit_date);
-  if (certificate->alert) decision.reasons.push_back(*certificate->alert);
+  if (certificate.reason) {
+    decision.reasons.push_back(*certificate.reason);
+    decision.facts.card_certificate_expiry = certificate.facts.card_certificate_expiry;
+    decision.facts.card_certificate_usable_until = certificate.facts.card_certificate_usable_until;
+  }
   return finish(record, std::move(decision), started);
 }
 

@@ -242,13 +242,15 @@ TEST(CertificateRule, RenewalAlertGraceAndRefusalAroundNotAfter) {
   EXPECT_EQ(at(d(2030, 6, 1))->status, card::CertificateStatus::GracePeriod);
   EXPECT_EQ(at(d(2030, 6, 1))->alert, ReasonCode::CardCertificateGracePeriod);
   EXPECT_EQ(at(d(2030, 8, 31))->status, card::CertificateStatus::GracePeriod);
-  auto refused = at(d(2030, 9, 1));
+  auto refused = at(d(2030, 9, 1));  // after the end of the third month (policy's rule)
   ASSERT_FALSE(refused);
   EXPECT_EQ(refused.error().code, errc::certificate_expired);
   EXPECT_EQ(card::reason_for(refused.error()), ReasonCode::CardCertificateExpired);
   auto early = at(d(2025, 5, 31));
   ASSERT_FALSE(early);
   EXPECT_EQ(early.error().code, errc::certificate_not_yet_valid);
+  // Not yet valid is not "expired".
+  EXPECT_EQ(card::reason_for(early.error()), ReasonCode::CardCertificateNotYetValid);
   EXPECT_EQ(
       card::evaluate_certificate(Bytes{0x30, 0x03, 0x02, 0x01, 0x01}, d(2028, 1, 1)).error().code,
       errc::certificate_invalid);

@@ -77,7 +77,7 @@ TEST(CheckService, AnswerAboutSomeoneElseIsNeverAnAcceptance) {
   auto r = service.by_number(kDesk, {identity("06139992", "1001"), std::nullopt, kToday, ""});
   ASSERT_TRUE(r);
   EXPECT_EQ(r->decision.outcome, Outcome::Failed);
-  EXPECT_EQ(r->decision.reasons.front(), ReasonCode::GatewayUnavailable);
+  EXPECT_EQ(r->decision.reasons.front(), ReasonCode::GatewayAnswerMismatch);
   ASSERT_EQ(audit.records.size(), 1u);
   EXPECT_EQ(audit.records[0].gateway_error_code, "gateway.mismatch");
   EXPECT_FALSE(audit.records[0].qualification_validity);

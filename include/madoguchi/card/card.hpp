@@ -84,8 +84,9 @@ struct Signature {
   Bytes bytes;  // RSA-2048 PKCS#1 v1.5 over DigestInfo(SHA-256(challenge)), 256 bytes
 };
 
-// Certificate validity rule (MHLW): 5-year certificate; renewal alert from 3 months before
-// notAfter; still usable up to 3 months after notAfter; refused beyond.
+// Certificate validity (MHLW), the rule being policy::judge_card_certificate: renewal alert from
+// 3 months before notAfter; still usable to the end of the month 3 months after notAfter's month;
+// refused beyond; not yet valid is its own error.
 enum class CertificateStatus { Valid, RenewalDue, GracePeriod };
 struct CertificateCheck {
   CertificateStatus status = CertificateStatus::Valid;
@@ -93,7 +94,7 @@ struct CertificateCheck {
   std::optional<ReasonCode> alert;  // CardCertificateRenewalDue / CardCertificateGracePeriod
 };
 // Dates from the certificate (OpenSSL), compared with the visit date (never the clock).
-// Errors: card.certificate_expired (more than 3 months after notAfter),
+// Errors: card.certificate_expired (after the grace month's end),
 // card.certificate_not_yet_valid, card.certificate_invalid (not a certificate).
 Result<CertificateCheck> evaluate_certificate(std::span<const std::uint8_t> der,
                                               const Date& visit_date);

@@ -99,7 +99,8 @@ class CheckService {
  private:
   static policy::OnlineAnswer to_online(const gateway::Confirmation& answer,
                                         const std::optional<InsuranceIdentity>& asked,
-                                        audit::AuditRecord& record);
+                                        audit::AuditRecord& record,
+                                        std::optional<Date> birth_date = std::nullopt);
   policy::OnlineAnswer ask(const InsuranceIdentity& identity, std::optional<Date> birth_date,
                            audit::AuditRecord& record);
   Result<CheckOutcome> finish(audit::AuditRecord& record, Decision decision,
