@@ -377,7 +377,7 @@ function qualificationRows(q) {
   return rows;
 }
 
-function decisionView(d) {
+function decisionView(d, compact = false) {
   const msg = lang === 'en' ? d.message_en : d.message_ja;
   const reasons = (d.reasons || []).map((r) => el('li', { 'data-code': r.code }, lang === 'en' ? r.message_en : r.message_ja));
   const certAlert = (d.reasons || []).some((r) => /certificate_(renewal|grace)/.test(r.code));
@@ -385,29 +385,40 @@ function decisionView(d) {
     outcomeBadge(d.outcome),
     msg ? el('p', { class: 'message' }, msg) : null,
     certAlert ? el('p', { class: 'alert', role: 'note' }, el('span', { 'aria-hidden': 'true' }, '⚠ '), t('cert_alert')) : null,
-    d.qualification ? el('dl', { class: 'facts' }, qualificationRows(d.qualification)) : null,
+    // Beside a document, the online answer's key facts only: the document's fields follow.
+    d.qualification ? el('dl', { class: 'facts' }, compact ? qualificationRows(d.qualification).slice(0, 5) : qualificationRows(d.qualification)) : null,
     reasons.length > 1 ? el('details', {}, el('summary', {}, t('reasons')), el('ul', {}, reasons)) : null,
     el('p', { class: 'record' }, `${t('check_id')}: `, el('code', {}, d.check_id || '')),
   ];
 }
 
+const idleOf = (box) => $(box.id.replace('-result', '-idle'));
+
+// The desk's sentence for each check this page showed, for today's list (the audit log
+// keeps reason codes only).
+const shownMessages = new Map();
+
 function showResult(box, d, extra = []) {
-  const render = () => box.replaceChildren(...decisionView(d), ...extra.map((f) => f()));
+  if (d.check_id) shownMessages.set(d.check_id, d);
+  const render = () => box.replaceChildren(...[...decisionView(d, extra.length > 0), ...extra.map((f) => f())].filter(Boolean));
   render();
   box.dataset.outcome = d.outcome;
   box.hidden = false;
+  idleOf(box).hidden = true;
   rerender.add(render);
 }
 
 function showProblem(box, e) {
   const p = e.problem || {};
-  box.replaceChildren(
+  box.replaceChildren(...[
     outcomeBadge('failed'),
     el('p', { class: 'message' }, p.title && lang === 'en' ? p.title : errorText(e)),
     p.detail ? el('p', { class: 'sub' }, p.detail) : null,
-    p.check_id ? el('p', { class: 'record' }, `${t('check_id')}: `, el('code', {}, p.check_id)) : null);
+    p.check_id ? el('p', { class: 'record' }, `${t('check_id')}: `, el('code', {}, p.check_id)) : null,
+  ].filter(Boolean));
   box.dataset.outcome = 'failed';
   box.hidden = false;
+  idleOf(box).hidden = true;
 }
 
 // --- Document fallback --------------------------------------------------------------------
@@ -568,8 +579,15 @@ function recordsTable(records, withState) {
     el('td', {}, t('method')[r.method] || r.method),
     el('td', {}, el('span', { 'aria-hidden': 'true' }, `${OUTCOME_MARK[r.outcome] || ''} `), t(`outcome_${r.outcome}`)),
     el('td', {}, r.identity?.insurer_number || '—'),
-    el('td', {}, withState ? t('recheck_pending') : (r.reasons || [])[0] || '')));
+    el('td', {}, withState ? t('recheck_pending') : reasonText(r))));
   return el('table', { class: 'records' }, el('thead', {}, head), el('tbody', {}, rows));
+}
+
+function reasonText(r) {
+  const shown = shownMessages.get(r.check_id);
+  const first = shown?.reasons?.[0];
+  if (first) return lang === 'en' ? first.message_en : first.message_ja;
+  return el('code', { class: 'sub' }, (r.reasons || [])[0] || '');
 }
 
 function renderToday() {
