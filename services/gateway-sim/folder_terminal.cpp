@@ -1,5 +1,8 @@
 #include "folder_terminal.hpp"
 
+#include <zip.h>
+
+#include <algorithm>
 #include <atomic>
 #include <csignal>
 #include <fstream>
@@ -28,6 +31,48 @@ void write_atomically(const fs::path& target, const std::string& bytes) {
   fs::rename(tmp, target);
 }
 
+// Large batch results come as a .zip of OQSmuquc02res files, each with the counts of its own
+// units, as real terminals deliver them.
+constexpr std::size_t kUnitsPerFile = 2500;
+
+void write_zip(const fs::path& target, const gw::Response& response) {
+  const auto& all = std::get<gw::BatchResults>(response.body).units;
+  std::vector<std::string> files;
+  for (std::size_t from = 0; from < all.size(); from += kUnitsPerFile) {
+    gw::Response part = response;
+    gw::BatchResults chunk;
+    chunk.units.assign(all.begin() + static_cast<long>(from),
+                       all.begin() + static_cast<long>(std::min(all.size(), from + kUnitsPerFile)));
+    long errors = 0;
+    for (const auto& u : chunk.units)
+      if (u.status == gw::ProcessingResultStatus::Error) ++errors;
+    part.header.number_of_processing_result = static_cast<long>(chunk.units.size());
+    part.header.number_of_normal_processing = static_cast<long>(chunk.units.size()) - errors;
+    part.header.number_of_error = errors;
+    part.body = std::move(chunk);
+    files.push_back(gw::write(part));
+  }
+  fs::path tmp = target.parent_path() / ("." + target.filename().string() + ".tmp");
+  int err = 0;
+  zip_t* z = zip_open(tmp.c_str(), ZIP_CREATE | ZIP_TRUNCATE, &err);
+  if (!z) throw std::runtime_error("cannot create " + tmp.string());
+  std::string stem = target.stem().string();
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    zip_source_t* src = zip_source_buffer(z, files[i].data(), files[i].size(), 0);
+    std::string name = stem + "_" + std::to_string(i + 1) + ".xml";
+    if (!src || zip_file_add(z, name.c_str(), src, ZIP_FL_ENC_UTF_8) < 0) {
+      if (src) zip_source_free(src);
+      zip_discard(z);
+      throw std::runtime_error("cannot add to " + tmp.string());
+    }
+  }
+  if (zip_close(z) != 0) {
+    zip_discard(z);
+    throw std::runtime_error("cannot write " + tmp.string());
+  }
+  fs::rename(tmp, target);
+}
+
 std::string read_file(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
   std::ostringstream s;
@@ -42,12 +87,21 @@ void answer(SimGateway& gateway, const fs::path& root, const fs::path& req, int 
   std::string bytes = read_file(req);
   if (bytes.empty()) return;  // not complete yet; writers rename whole files in
   if (latency_ms > 0) std::this_thread::sleep_for(std::chrono::milliseconds(latency_ms));
-  auto parsed = gw::parse_request(bytes);
+  // The file name says the kind (a one-item batch looks like a single query otherwise).
+  const std::string kind = name.substr(0, at);
+  auto parsed = kind == "OQSmuquc01"   ? gw::parse_request(bytes, gw::MessageKind::BatchUpload)
+                : kind == "OQSmuquc02" ? gw::parse_request(bytes, gw::MessageKind::BatchDownload)
+                                       : gw::parse_request(bytes);
   gw::Response response =
       parsed ? gateway.handle(*parsed)
              : gateway.error("EOQS1001", parsed.error().message, gw::CharacterCode::ShiftJis);
-  std::string res_name = name.substr(0, at) + "res_" + name.substr(at + 4);
-  write_atomically(root / "res" / res_name, gw::write(response));
+  std::string res_name = kind + "res_" + name.substr(at + 4);
+  auto* results = std::get_if<gw::BatchResults>(&response.body);
+  if (results && results->units.size() > kUnitsPerFile) {
+    write_zip(root / "res" / (res_name.substr(0, res_name.size() - 4) + ".zip"), response);
+  } else {
+    write_atomically(root / "res" / res_name, gw::write(response));
+  }
   std::error_code ec;
   fs::remove(req, ec);
 }
@@ -64,8 +118,9 @@ void face(SimGateway& gateway, const fs::path& root, const fs::path& trigger, un
   std::error_code ec;
   fs::remove(trigger, ec);
   auto response = gateway.face_result(serial);
+  // OQSsiquc01res_face_<code>_<yyyyMMddHHmmss>.xml, as the face-authentication reader names it.
   std::string name =
-      "OQSsiquc01res_face_" + response.header.process_execution_time + "_" + n_text(++n) + ".xml";
+      "OQSsiquc01res_face_" + n_text(++n) + "_" + response.header.process_execution_time + ".xml";
   write_atomically(root / "face" / name, gw::write(response));
 }
 

@@ -9,14 +9,22 @@
 
 namespace madoguchi::sim {
 
-#define MADOGUCHI_PERSON_FIELDS(X)                                                                 \
-  X(card_serial)                                                                                   \
-  X(insurer_number)                                                                                \
-  X(insurer_name) X(symbol) X(number) X(branch) X(birth_date) X(name) X(name_kana) X(insured_name) \
-      X(sex) X(relationship) X(card_classification) X(copay) X(qualification_date)                 \
-          X(disqualification_date) X(reason_of_loss) X(card_valid_date) X(card_expiration_date)    \
-              X(preschool) X(elderly_start) X(elderly_end) X(elderly_ratio) X(address)             \
-                  X(post_number)
+#define MADOGUCHI_PERSON_FIELDS(X)                                                              \
+  X(card_serial)                                                                                \
+  X(insurer_number)                                                                             \
+  X(insurer_name)                                                                               \
+  X(symbol) X(number) X(branch) X(birth_date) X(name) X(name_kana) X(insured_name) X(sex)       \
+      X(relationship) X(card_classification) X(copay) X(qualification_date)                     \
+          X(disqualification_date) X(reason_of_loss) X(card_valid_date) X(card_expiration_date) \
+              X(preschool) X(elderly_start) X(elderly_end) X(elderly_ratio) X(address)          \
+                  X(post_number) X(name_of_other) X(name_of_other_kana) X(sex2)                 \
+                      X(limit_classification) X(limit_flag) X(limit_date) X(limit_start)        \
+                          X(limit_end) X(limit_long_term) X(public_payer) X(public_recipient)   \
+                              X(public_start) X(public_end) X(ticket_type) X(ticket_start)      \
+                                  X(ticket_end) X(ticket_institution) X(consent_checkups)       \
+                                      X(consent_pharmacists) X(consent_diagnosis)               \
+                                          X(consent_operations) X(consent_time)                 \
+                                              X(prescription_issue)
 
 void to_json(nlohmann::json& j, const Person& p) {
   j = nlohmann::json::object();
@@ -198,6 +206,62 @@ std::vector<Person> fixed_people() {
   f.name_kana = "イトウ　ツバサ";
   f.validity = 4;
   v.push_back(f);
+
+  Person g;  // 1007: 医療扶助 (medical aid): valid but not registered (6), card class A1
+  g.card_serial = "1007";
+  g.insurer_number = "12136016";  // 法別 12 (生活保護), 公費負担者番号 as the insurer field
+  g.insurer_name = "窓口市福祉事務所";
+  g.symbol = "";
+  g.number = "7001";
+  g.branch = "00";
+  g.birth_date = "19700707";
+  g.name = "中村　誠";
+  g.name_kana = "ナカムラ　マコト";
+  g.insured_name = g.name;
+  g.validity = 6;
+  g.card_classification = "A1";
+  g.qualification_date = "20240401";
+  g.public_payer = "12136016";
+  g.public_recipient = "1234566";
+  g.public_start = "20251101";
+  g.public_end = "20251130";
+  g.ticket_type = "1";
+  g.ticket_start = "20251101";
+  g.ticket_end = "20251130";
+  g.ticket_institution = "窓口クリニック";
+  v.push_back(g);
+
+  Person h;  // 1008: 国保 (6 digits) with full-width 記号・番号, 通称名, 限度額 and consents
+  h.card_serial = "1008";
+  h.insurer_number = "138156";
+  h.insurer_name = "窓口市国民健康保険";
+  h.symbol = "医国１２３";
+  h.number = "０１２３‐００１";
+  h.branch = "00";
+  h.birth_date = "19800808";
+  h.name = "ＬＥＥ　ＭＩＮ";
+  h.name_kana = "リー　ミン";
+  h.name_of_other = "李　敏";
+  h.name_of_other_kana = "イ　ミン";
+  h.sex = "2";
+  h.sex2 = "2";
+  h.insured_name = h.name;
+  h.copay = "030";
+  h.card_classification = "03";
+  h.qualification_date = "20180401";
+  h.limit_classification = "01";
+  h.limit_flag = "A03";
+  h.limit_date = "20250401";
+  h.limit_start = "20250401";
+  h.limit_end = "20260731";
+  h.limit_long_term = "20250901";
+  h.consent_checkups = "1";
+  h.consent_pharmacists = "1";
+  h.consent_diagnosis = "0";
+  h.consent_operations = "1";
+  h.consent_time = "20251020093000";
+  h.prescription_issue = "1";
+  v.push_back(h);
   return v;
 }
 

@@ -32,6 +32,16 @@ struct Person {
   std::string preschool;                                  // "1" for preschool children
   std::string elderly_start, elderly_end, elderly_ratio;  // 高齢受給者証 (70–74)
   std::string address, post_number;
+  std::string name_of_other, name_of_other_kana, sex2;  // 通称名
+  // 限度額適用認定証 (the simulator does not model the consent for it: always answered)
+  std::string limit_classification, limit_flag, limit_date, limit_start, limit_end, limit_long_term;
+  // 公費 / 医療扶助 and its 医療券
+  std::string public_payer, public_recipient, public_start, public_end;
+  std::string ticket_type, ticket_start, ticket_end, ticket_institution;
+  // consents (0/1) to share 特定健診, 薬剤, 診療, 手術 information, and when they were given
+  std::string consent_checkups, consent_pharmacists, consent_diagnosis, consent_operations,
+      consent_time;
+  std::string prescription_issue;  // 1 電子, 2 紙
 };
 
 void to_json(nlohmann::json& j, const Person& p);
@@ -39,7 +49,7 @@ void from_json(const nlohmann::json& j, Person& p);
 
 class Population {
  public:
-  // The fixed card holders (serials 1001–1006, docs/gateway.md) and `size` people more.
+  // The fixed card holders (serials 1001–1008, docs/gateway.md) and `size` people more.
   static Population generate(std::uint64_t seed, std::size_t size, const Date& today);
   static Population load(const std::string& json_file);  // throws std::runtime_error
   void save(const std::string& json_file) const;

@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509_vfy.h>
 
+#include <algorithm>
 #include <ctime>
 #include <memory>
 
@@ -71,6 +72,28 @@ gw::QualificationRecord record_of(const Person& p, unsigned long long reference)
   if (!p.elderly_end.empty())
     r.elderly = gw::ElderlyRecipientCertificateInfo{p.elderly_start, p.elderly_start, p.elderly_end,
                                                     p.elderly_ratio};
+  r.name_of_other = p.name_of_other;
+  r.name_of_other_kana = p.name_of_other_kana;
+  r.sex2 = p.sex2;
+  if (!p.limit_flag.empty() || !p.limit_classification.empty())
+    r.limit = gw::LimitApplicationCertificateInfo{
+        p.limit_classification, p.limit_flag, p.limit_date,
+        p.limit_start,          p.limit_end,  p.limit_long_term};
+  if (!p.public_payer.empty()) {
+    gw::PublicExpenseResult e{p.public_payer, p.public_recipient, p.public_start, p.public_end, {}};
+    if (!p.ticket_type.empty())
+      e.medical_ticket =
+          gw::MedicalTicketInfo{p.ticket_type, p.ticket_start, p.ticket_end, p.ticket_institution};
+    r.public_expenses.push_back(std::move(e));
+  }
+  auto consent = [&](const std::string& flag) {
+    return flag.empty() ? gw::Consent{} : gw::Consent{flag, p.consent_time};
+  };
+  r.specific_health_checkups = consent(p.consent_checkups);
+  r.pharmacists = consent(p.consent_pharmacists);
+  r.diagnosis = consent(p.consent_diagnosis);
+  r.operations = consent(p.consent_operations);
+  r.prescription_issue_select = p.prescription_issue;
   char buf[32];
   std::snprintf(buf, sizeof buf, "SIM%012llu", reference);
   r.reference_number = buf;
@@ -209,12 +232,17 @@ gw::Response SimGateway::handle(const gw::Request& request) {
         } else if constexpr (std::is_same_v<B, gw::CardAuthentication>) {
           return card(request);
         } else if constexpr (std::is_same_v<B, gw::BatchUpload>) {
-          auto r = base(request);
+          // OQSmuquc01res: time, institution, file id, encoding; no status in the body.
+          gw::Response r;
+          r.header.process_execution_time = now_compact();
+          r.header.medical_institution_code = request.header.medical_institution_code;
+          r.header.arbitrary_file_identifier = request.header.arbitrary_file_identifier;
+          r.header.character_code = request.header.character_code;
           char buf[32];
           std::lock_guard lock(mutex_);
           std::snprintf(buf, sizeof buf, "RCP%013llu", next_reception_++);
           batches_[buf] = Batch{b.items, std::chrono::steady_clock::now() + batch_delay_};
-          r.body = gw::BatchAccepted{buf};
+          r.body = gw::BatchAccepted{buf, r.header.process_execution_time};
           return r;
         } else if constexpr (std::is_same_v<B, gw::BatchDownload>) {
           std::vector<gw::SearchInfo> items;
@@ -228,17 +256,49 @@ gw::Response SimGateway::handle(const gw::Request& request) {
             }
             if (std::chrono::steady_clock::now() < it->second.ready_at) {
               auto r = base(request);
+              r.header.reception_number = b.reception_number;
               r.header.segment_of_result = gw::SegmentOfResult::InProgress;
-              r.body = gw::BatchResults{b.reception_number, {}};
+              r.body = gw::BatchResults{};
               return r;
             }
             items = std::move(it->second.items);
             batches_.erase(it);
           }
+          // OQSmuquc02res: the counts in the header, units directly under the body, each with
+          // its echoed search info; real gateways do not keep the upload's order, nor do we.
           auto r = base(request);
-          gw::BatchResults results{b.reception_number, {}};
+          r.header.reception_number = b.reception_number;
+          gw::BatchResults results;
           results.units.reserve(items.size());
-          for (const auto& s : items) results.units.push_back(answer_for(s));
+          long errors = 0;
+          for (const auto& s : items) {
+            gw::BulkConfirmUnit u;
+            u.search_info = s;
+            // Echoed as this terminal keeps it: 国保 numbers without their padding blanks.
+            auto& echoed = u.search_info.insurer_number;
+            echoed.erase(0, echoed.find_first_not_of(' '));
+            if (s.insured_identification_number.empty()) {
+              u.status = gw::ProcessingResultStatus::Error;
+              u.result_code = "EOQS4001";
+              u.result_message = "InsuredIdentificationNumber is missing";
+              ++errors;
+            } else {
+              auto a = answer_for(s);
+              u.validity = a.validity;
+              if (!a.results.empty()) {
+                u.result = std::move(a.results.front());
+                u.reference_number = u.result->reference_number;
+              }
+            }
+            results.units.push_back(std::move(u));
+          }
+          {
+            std::lock_guard lock(mutex_);
+            std::shuffle(results.units.begin(), results.units.end(), shuffle_);
+          }
+          r.header.number_of_processing_result = static_cast<long>(results.units.size());
+          r.header.number_of_normal_processing = static_cast<long>(results.units.size()) - errors;
+          r.header.number_of_error = errors;
           r.body = std::move(results);
           return r;
         } else {

@@ -48,6 +48,7 @@ class SimGateway {
     std::chrono::steady_clock::time_point ready_at;  // before it: SegmentOfResult 2
   };
   std::map<std::string, Batch> batches_;
+  std::mt19937 shuffle_{20260401};  // the order batch units come back in
   unsigned long long next_reference_ = 1;
   unsigned long long next_reception_ = 1;
 };

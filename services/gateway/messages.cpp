@@ -69,6 +69,9 @@ template <class E>
 void put_enum(pugi::xml_node parent, const char* name, const std::optional<E>& value) {
   if (value) parent.append_child(name).text().set(static_cast<int>(*value));
 }
+void put_count(pugi::xml_node parent, const char* name, const std::optional<long>& value) {
+  if (value) parent.append_child(name).text().set(std::to_string(*value).c_str());
+}
 
 void write_header(pugi::xml_node root, const MessageHeader& h) {
   auto x = root.append_child(n::kMessageHeader);
@@ -77,9 +80,13 @@ void write_header(pugi::xml_node root, const MessageHeader& h) {
   put(x, n::kMedicalInstitutionCode, h.medical_institution_code);
   put(x, n::kArbitraryFileIdentifier, h.arbitrary_file_identifier);
   put_enum(x, n::kReferenceClassification, h.reference_classification);
+  put(x, n::kReceptionNumber, h.reception_number);
   put_enum(x, n::kSegmentOfResult, h.segment_of_result);
   put(x, n::kErrorCode, h.error_code);
   put(x, n::kErrorMessage, h.error_message);
+  put_count(x, n::kNumberOfProcessingResult, h.number_of_processing_result);
+  put_count(x, n::kNumberOfNormalProcessing, h.number_of_normal_processing);
+  put_count(x, n::kNumberOfError, h.number_of_error);
   x.append_child(n::kCharacterCodeIdentifier).text().set(static_cast<int>(h.character_code));
 }
 
@@ -95,6 +102,18 @@ void write_search_info(pugi::xml_node parent, const SearchInfo& s) {
       .set(s.limit_application_certificate ? "1" : "0");
 }
 
+struct ConsentName {
+  const char* flag;
+  const char* time;
+  Consent QualificationRecord::*member;
+};
+constexpr ConsentName kConsents[] = {
+    {n::kSpecificHealthCheckupsInfoConsFlg, n::kSpecificHealthCheckupsInfoConsTime,
+     &QualificationRecord::specific_health_checkups},
+    {n::kPharmacistsInfoConsFlg, n::kPharmacistsInfoConsTime, &QualificationRecord::pharmacists},
+    {n::kDiagnosisInfoConsFlg, n::kDiagnosisInfoConsTime, &QualificationRecord::diagnosis},
+    {n::kOperationInfoConsFlg, n::kOperationInfoConsTime, &QualificationRecord::operations}};
+
 void write_record(pugi::xml_node parent, const QualificationRecord& r) {
   auto x = parent.append_child(n::kResultOfQualificationConfirmation);
   put(x, n::kInsuredCardClassification, r.insured_card_classification);
@@ -105,8 +124,11 @@ void write_record(pugi::xml_node parent, const QualificationRecord& r) {
   put(x, n::kPersonalFamilyClassification, r.personal_family_classification);
   put(x, n::kInsuredName, r.insured_name);
   put(x, n::kName, r.name);
+  put(x, n::kNameOfOther, r.name_of_other);
   put(x, n::kNameKana, r.name_kana);
+  put(x, n::kNameOfOtherKana, r.name_of_other_kana);
   put(x, n::kSex1, r.sex);
+  put(x, n::kSex2, r.sex2);
   put(x, n::kBirthdate, r.birthdate);
   put(x, n::kAddress, r.address);
   put(x, n::kPostNumber, r.post_number);
@@ -129,11 +151,46 @@ void write_record(pugi::xml_node parent, const QualificationRecord& r) {
   if (r.limit) {
     auto l = x.append_child(n::kLimitApplicationCertificateRelatedInfo);
     put(l, n::kLimitApplicationCertificateClassification, r.limit->classification);
+    put(l, n::kLimitApplicationCertificateClassificationFlag, r.limit->classification_flag);
     put(l, n::kLimitApplicationCertificateDate, r.limit->date);
     put(l, n::kLimitApplicationCertificateValidStartDate, r.limit->valid_start_date);
     put(l, n::kLimitApplicationCertificateValidEndDate, r.limit->valid_end_date);
+    put(l, n::kLimitApplicationCertificateLongTermDate, r.limit->long_term_date);
   }
+  if (!r.public_expenses.empty()) {
+    auto list = x.append_child(n::kPublicExpenseResultList);
+    for (const auto& e : r.public_expenses) {
+      auto p = list.append_child(n::kPublicExpenseResult);
+      put(p, n::kPublicExpenseNumber, e.payer_number);
+      put(p, n::kPublicExpenseBeneficiaryNumber, e.recipient_number);
+      put(p, n::kPublicExpenseValidStartDate, e.valid_start_date);
+      put(p, n::kPublicExpenseValidEndDate, e.valid_end_date);
+      if (e.medical_ticket) {
+        auto t = p.append_child(n::kMedicalTicketInfo);
+        put(t, n::kMedicalTicketType, e.medical_ticket->ticket_type);
+        put(t, n::kMedicalTicketValidStartDate, e.medical_ticket->valid_start_date);
+        put(t, n::kMedicalTicketValidEndDate, e.medical_ticket->valid_end_date);
+        put(t, n::kDesignatedMedicalInstitutionName, e.medical_ticket->designated_institution_name);
+      }
+    }
+  }
+  for (const auto& c : kConsents) {
+    put(x, c.flag, (r.*c.member).flag);
+    put(x, c.time, (r.*c.member).time);
+  }
+  put(x, n::kPrescriptionIssueSelect, r.prescription_issue_select);
   put(x, n::kReferenceNumber, r.reference_number);
+}
+
+void write_unit(pugi::xml_node body, const BulkConfirmUnit& u) {
+  auto x = body.append_child(n::kBulkConfirmUnit);
+  write_search_info(x, u.search_info);
+  x.append_child(n::kProcessingResultStatus).text().set(static_cast<int>(u.status));
+  put(x, n::kProcessingResultCode, u.result_code);
+  put(x, n::kProcessingResultMessage, u.result_message);
+  put_enum(x, n::kQualificationValidity, u.validity);
+  if (u.result) write_record(x, *u.result);
+  put(x, n::kReferenceNumber, u.reference_number);
 }
 
 void write_answer(pugi::xml_node parent, const QualificationAnswer& a) {
@@ -159,16 +216,18 @@ std::string finish(pugi::xml_document& doc, CharacterCode code) {
   doc.save(writer, "  ", pugi::format_default, pugi::encoding_utf8);
   std::string utf8 = std::move(writer.out);
   if (code == CharacterCode::Utf8) return utf8;
-  // Strict Shift_JIS when the text fits; otherwise (髙, ①, ～ …) Windows-31J, declared as such
-  // so that a conforming XML reader decodes it right.
-  if (auto strict = convert(utf8, "SHIFT_JIS", "UTF-8")) return *strict;
-  constexpr std::string_view declared = "encoding=\"Shift_JIS\"";
-  auto at = utf8.find(declared);
-  if (at != std::string::npos) utf8.replace(at, declared.size(), "encoding=\"Windows-31J\"");
+  // Always Windows-31J bytes. Declared Shift_JIS when strict Shift_JIS decodes them to the same
+  // text (most messages); otherwise (髙, ①, ～ …) declared Windows-31J so that a conforming XML
+  // reader decodes them right.
   auto sjis = utf8_to_shift_jis(utf8);
   // A character with no Windows-31J form cannot be sent in this encoding: a caller's bug.
   if (!sjis) throw std::invalid_argument(sjis.error().message);
-  return *sjis;
+  auto strict = convert(*sjis, "UTF-8", "SHIFT_JIS");
+  if (strict && *strict == utf8) return *sjis;
+  constexpr std::string_view declared = "encoding=\"Shift_JIS\"";
+  auto at = utf8.find(declared);
+  if (at != std::string::npos) utf8.replace(at, declared.size(), "encoding=\"Windows-31J\"");
+  return *utf8_to_shift_jis(utf8);
 }
 
 // ---------------------------------------------------------------- reading helpers
@@ -191,6 +250,22 @@ std::optional<E> get_enum(pugi::xml_node parent, const char* name,
   throw ProtocolError(std::string(name) + " has an unknown value " + v);
 }
 
+// A non-negative decimal number (blanks around it tolerated), nullopt when the element is absent.
+std::optional<long> get_number(pugi::xml_node parent, const char* name) {
+  auto x = parent.child(name);
+  if (!x) return std::nullopt;
+  std::string v = x.text().as_string();
+  auto b = v.find_first_not_of(' ');
+  auto e = v.find_last_not_of(' ');
+  if (b == std::string::npos) throw ProtocolError(std::string(name) + " is empty");
+  v = v.substr(b, e - b + 1);
+  long value = 0;
+  auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), value);
+  if (ec != std::errc() || p != v.data() + v.size() || value < 0 || v.size() > 9)
+    throw ProtocolError(std::string(name) + " is not a number");
+  return value;
+}
+
 void require_digits(const std::string& value, const char* name, std::size_t len) {
   if (value.empty()) return;
   if ((len && value.size() != len) || !text::all_digits(value))
@@ -208,11 +283,16 @@ MessageHeader read_header(pugi::xml_node root) {
   h.medical_institution_code = get(x, n::kMedicalInstitutionCode);
   require_digits(h.medical_institution_code, n::kMedicalInstitutionCode, 10);
   h.arbitrary_file_identifier = get(x, n::kArbitraryFileIdentifier);
-  h.reference_classification =
-      get_enum<ReferenceClassification>(x, n::kReferenceClassification, {1, 2});
+  // Any value is kept: other readers write more than 1 and 2 (OCR-capable face readers 7, 8).
+  if (auto c = get_number(x, n::kReferenceClassification))
+    h.reference_classification = static_cast<ReferenceClassification>(*c);
+  h.reception_number = get(x, n::kReceptionNumber);
   h.segment_of_result = get_enum<SegmentOfResult>(x, n::kSegmentOfResult, {1, 2, 9});
   h.error_code = get(x, n::kErrorCode);
   h.error_message = get(x, n::kErrorMessage);
+  h.number_of_processing_result = get_number(x, n::kNumberOfProcessingResult);
+  h.number_of_normal_processing = get_number(x, n::kNumberOfNormalProcessing);
+  h.number_of_error = get_number(x, n::kNumberOfError);
   h.character_code =
       get_enum<CharacterCode>(x, n::kCharacterCodeIdentifier, {0, 1}).value_or(CharacterCode::Utf8);
   return h;
@@ -253,8 +333,11 @@ QualificationRecord read_record(pugi::xml_node x) {
     throw ProtocolError("PersonalFamilyClassification must be 1 or 2");
   r.insured_name = get(x, n::kInsuredName);
   r.name = get(x, n::kName);
+  r.name_of_other = get(x, n::kNameOfOther);
   r.name_kana = get(x, n::kNameKana);
+  r.name_of_other_kana = get(x, n::kNameOfOtherKana);
   r.sex = get(x, n::kSex1);
+  r.sex2 = get(x, n::kSex2);
   r.birthdate = get(x, n::kBirthdate);
   r.address = get(x, n::kAddress);
   r.post_number = get(x, n::kPostNumber);
@@ -278,18 +361,69 @@ QualificationRecord read_record(pugi::xml_node x) {
         get(e, n::kElderlyRecipientValidEndDate), get(e, n::kElderlyRecipientContributionRatio)};
   }
   if (auto l = x.child(n::kLimitApplicationCertificateRelatedInfo)) {
-    r.limit = LimitApplicationCertificateInfo{get(l, n::kLimitApplicationCertificateClassification),
-                                              get(l, n::kLimitApplicationCertificateDate),
-                                              get(l, n::kLimitApplicationCertificateValidStartDate),
-                                              get(l, n::kLimitApplicationCertificateValidEndDate)};
+    r.limit =
+        LimitApplicationCertificateInfo{get(l, n::kLimitApplicationCertificateClassification),
+                                        get(l, n::kLimitApplicationCertificateClassificationFlag),
+                                        get(l, n::kLimitApplicationCertificateDate),
+                                        get(l, n::kLimitApplicationCertificateValidStartDate),
+                                        get(l, n::kLimitApplicationCertificateValidEndDate),
+                                        get(l, n::kLimitApplicationCertificateLongTermDate)};
+    for (const char* d :
+         {n::kLimitApplicationCertificateDate, n::kLimitApplicationCertificateValidStartDate,
+          n::kLimitApplicationCertificateValidEndDate, n::kLimitApplicationCertificateLongTermDate})
+      require_digits(get(l, d), d, 8);
   }
+  for (auto p : x.child(n::kPublicExpenseResultList).children(n::kPublicExpenseResult)) {
+    PublicExpenseResult e;
+    e.payer_number = get(p, n::kPublicExpenseNumber);
+    e.recipient_number = get(p, n::kPublicExpenseBeneficiaryNumber);
+    e.valid_start_date = get(p, n::kPublicExpenseValidStartDate);
+    e.valid_end_date = get(p, n::kPublicExpenseValidEndDate);
+    require_digits(e.valid_start_date, n::kPublicExpenseValidStartDate, 8);
+    require_digits(e.valid_end_date, n::kPublicExpenseValidEndDate, 8);
+    if (auto t = p.child(n::kMedicalTicketInfo)) {
+      e.medical_ticket = MedicalTicketInfo{
+          get(t, n::kMedicalTicketType), get(t, n::kMedicalTicketValidStartDate),
+          get(t, n::kMedicalTicketValidEndDate), get(t, n::kDesignatedMedicalInstitutionName)};
+      require_digits(e.medical_ticket->valid_start_date, n::kMedicalTicketValidStartDate, 8);
+      require_digits(e.medical_ticket->valid_end_date, n::kMedicalTicketValidEndDate, 8);
+    }
+    r.public_expenses.push_back(std::move(e));
+  }
+  for (const auto& c : kConsents) {
+    Consent& consent = r.*c.member;
+    consent.flag = get(x, c.flag);
+    consent.time = get(x, c.time);
+    if (!consent.flag.empty() && consent.flag != "0" && consent.flag != "1")
+      throw ProtocolError(std::string(c.flag) + " must be 0 or 1");
+    require_digits(consent.time, c.time, 14);
+  }
+  r.prescription_issue_select = get(x, n::kPrescriptionIssueSelect);
   r.reference_number = get(x, n::kReferenceNumber);
   return r;
 }
 
+constexpr std::initializer_list<int> kValidities = {1, 2, 3, 4, 5, 6};
+
+BulkConfirmUnit read_unit(pugi::xml_node x) {
+  BulkConfirmUnit u;
+  auto s = x.child(n::kQualificationConfirmSearchInfo);
+  if (!s) throw ProtocolError("BulkConfirmUnit has no QualificationConfirmSearchInfo");
+  u.search_info = read_search_info(s);
+  auto status = get_enum<ProcessingResultStatus>(x, n::kProcessingResultStatus, {1, 2});
+  if (!status) throw ProtocolError("BulkConfirmUnit has no ProcessingResultStatus");
+  u.status = *status;
+  u.result_code = get(x, n::kProcessingResultCode);
+  u.result_message = get(x, n::kProcessingResultMessage);
+  u.validity = get_enum<QualificationValidity>(x, n::kQualificationValidity, kValidities);
+  if (auto r = x.child(n::kResultOfQualificationConfirmation)) u.result = read_record(r);
+  u.reference_number = get(x, n::kReferenceNumber);
+  return u;
+}
+
 QualificationAnswer read_answer(pugi::xml_node x) {
   QualificationAnswer a;
-  a.validity = get_enum<QualificationValidity>(x, n::kQualificationValidity, {1, 2, 3, 4, 5});
+  a.validity = get_enum<QualificationValidity>(x, n::kQualificationValidity, kValidities);
   if (auto s = x.child(n::kQualificationConfirmSearchInfo)) a.search_info = read_search_info(s);
   a.card_verification = get_enum<CardVerification>(x, n::kCardVerification, {1, 2});
   for (auto r : x.child(n::kResultList).children(n::kResultOfQualificationConfirmation))
@@ -327,15 +461,13 @@ Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
   for (auto& c : decl) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   std::string converted_text;
   std::string_view utf8;
-  bool strict = decl.find("shift_jis") != std::string::npos ||
-                decl.find("shift-jis") != std::string::npos ||
-                decl.find("sjis") != std::string::npos;
-  bool cp932 =
-      decl.find("windows-31j") != std::string::npos || decl.find("cp932") != std::string::npos;
-  if (strict || cp932) {
-    // Many senders that declare Shift_JIS write Windows-31J: fall back to it.
-    auto converted = strict ? convert(bytes, "UTF-8", "SHIFT_JIS") : shift_jis_to_utf8(bytes);
-    if (!converted && strict) converted = shift_jis_to_utf8(bytes);
+  bool sjis = false;
+  for (const char* name : {"shift_jis", "shift-jis", "sjis", "windows-31j", "cp932", "ms932"})
+    if (decl.find(name) != std::string::npos) sjis = true;
+  if (sjis) {
+    // One Shift_JIS: whatever the declaration calls it, the bytes are read as Windows-31J
+    // (what the terminals write), so 0x8160 is always ～ and 0x817C always －.
+    auto converted = shift_jis_to_utf8(bytes);
     if (!converted) return make_error("gateway.protocol", converted.error().message);
     converted_text = std::move(*converted);
     utf8 = converted_text;
@@ -408,8 +540,7 @@ std::string write(const Request& m) {
           put(x, n::kSignature, base64_encode(b.signature));
           x.append_child(n::kVisualConfirmation).text().set(b.visual_confirmation ? "1" : "0");
         } else if constexpr (std::is_same_v<B, BatchUpload>) {
-          auto x = body.append_child(n::kBulkConfirmRequestList);
-          for (const auto& s : b.items) write_search_info(x, s);
+          for (const auto& s : b.items) write_search_info(body, s);
         } else if constexpr (std::is_same_v<B, BatchDownload>) {
           put(body, n::kReceptionNumber, b.reception_number);
         } else {
@@ -425,21 +556,24 @@ std::string write(const Response& m) {
   auto root = doc.append_child(n::kXmlMsg);
   write_header(root, m.header);
   auto body = root.append_child(n::kMessageBody);
-  body.append_child(n::kProcessingResultStatus).text().set(static_cast<int>(m.status));
-  put(body, n::kProcessingResultCode, m.result_code);
-  put(body, n::kProcessingResultMessage, m.result_message);
+  auto status = [&] {
+    body.append_child(n::kProcessingResultStatus).text().set(static_cast<int>(m.status));
+    put(body, n::kProcessingResultCode, m.result_code);
+    put(body, n::kProcessingResultMessage, m.result_message);
+  };
   std::visit(
       [&](const auto& b) {
         using B = std::decay_t<decltype(b)>;
         if constexpr (std::is_same_v<B, QualificationAnswer>) {
+          status();
           write_answer(body, b);
         } else if constexpr (std::is_same_v<B, BatchAccepted>) {
           put(body, n::kReceptionNumber, b.reception_number);
+          put(body, n::kReceptionDateTime, b.reception_date_time);
         } else if constexpr (std::is_same_v<B, BatchResults>) {
-          put(body, n::kReceptionNumber, b.reception_number);
-          auto list = body.append_child(n::kBulkConfirmList);
-          for (const auto& u : b.units) write_answer(list.append_child(n::kBulkConfirmUnit), u);
+          for (const auto& u : b.units) write_unit(body, u);
         } else {
+          status();
           put(body, n::kChallenge, base64_encode(b.challenge));
           body.append_child(n::kChallengeValidSeconds).text().set(b.valid_seconds);
         }
@@ -448,7 +582,8 @@ std::string write(const Response& m) {
   return finish(doc, m.header.character_code);
 }
 
-Result<Request> parse_request(std::string_view bytes) {
+namespace {
+Result<Request> read_request(std::string_view bytes, std::optional<MessageKind> kind) {
   pugi::xml_document doc;
   auto root = load(bytes, doc);
   if (!root) return root.error();
@@ -457,32 +592,88 @@ Result<Request> parse_request(std::string_view bytes) {
     m.header = read_header(*root);
     auto body = root->child(n::kMessageBody);
     if (!body) throw ProtocolError("XmlMsg has no MessageBody");
-    if (auto s = body.child(n::kQualificationConfirmSearchInfo)) {
-      m.body = read_search_info(s);
-    } else if (auto c = body.child(n::kCardAuthentication)) {
-      CardAuthentication a;
-      a.certificate_der = read_base64(c, n::kUserAuthenticationCertificate);
-      a.challenge = read_base64(c, n::kChallenge);
-      a.signature = read_base64(c, n::kSignature);
-      a.visual_confirmation = get(c, n::kVisualConfirmation) == "1";
-      if (a.certificate_der.empty()) throw ProtocolError("CardAuthentication has no certificate");
-      m.body = std::move(a);
-    } else if (auto l = body.child(n::kBulkConfirmRequestList)) {
-      BatchUpload b;
-      for (auto s : l.children(n::kQualificationConfirmSearchInfo))
-        b.items.push_back(read_search_info(s));
-      m.body = std::move(b);
-    } else if (body.child(n::kReceptionNumber)) {
-      m.body = BatchDownload{get(body, n::kReceptionNumber)};
-    } else if (body.child(n::kChallengeRequest)) {
-      m.body = ChallengeRequest{};
-    } else {
-      throw ProtocolError("MessageBody holds no known request");
+    if (!kind) {
+      auto infos = body.children(n::kQualificationConfirmSearchInfo);
+      auto count = std::distance(infos.begin(), infos.end());
+      if (count == 1 && m.header.reference_classification)
+        kind = MessageKind::Single;
+      else if (count > 0)
+        kind = MessageKind::BatchUpload;
+      else if (body.child(n::kCardAuthentication))
+        kind = MessageKind::Card;
+      else if (body.child(n::kReceptionNumber))
+        kind = MessageKind::BatchDownload;
+      else if (body.child(n::kChallengeRequest))
+        kind = MessageKind::Challenge;
+      else
+        throw ProtocolError("MessageBody holds no known request");
+    }
+    switch (*kind) {
+      case MessageKind::Single: {
+        auto s = body.child(n::kQualificationConfirmSearchInfo);
+        if (!s) throw ProtocolError("MessageBody has no QualificationConfirmSearchInfo");
+        m.body = read_search_info(s);
+        break;
+      }
+      case MessageKind::Card: {
+        auto c = body.child(n::kCardAuthentication);
+        if (!c) throw ProtocolError("MessageBody has no CardAuthentication");
+        CardAuthentication a;
+        a.certificate_der = read_base64(c, n::kUserAuthenticationCertificate);
+        a.challenge = read_base64(c, n::kChallenge);
+        a.signature = read_base64(c, n::kSignature);
+        a.visual_confirmation = get(c, n::kVisualConfirmation) == "1";
+        if (a.certificate_der.empty()) throw ProtocolError("CardAuthentication has no certificate");
+        m.body = std::move(a);
+        break;
+      }
+      case MessageKind::BatchUpload: {
+        BatchUpload b;
+        for (auto s : body.children(n::kQualificationConfirmSearchInfo))
+          b.items.push_back(read_search_info(s));
+        m.body = std::move(b);
+        break;
+      }
+      case MessageKind::BatchDownload:
+        if (!body.child(n::kReceptionNumber))
+          throw ProtocolError("MessageBody has no ReceptionNumber");
+        m.body = BatchDownload{get(body, n::kReceptionNumber)};
+        break;
+      case MessageKind::Challenge:
+        if (!body.child(n::kChallengeRequest))
+          throw ProtocolError("MessageBody has no ChallengeRequest");
+        m.body = ChallengeRequest{};
+        break;
     }
     return m;
   } catch (const ProtocolError& e) {
     return make_error("gateway.protocol", e.what());
   }
+}
+
+// The header's counts must describe the units that came.
+void check_counts(const MessageHeader& h, const BatchResults& b) {
+  long errors = 0;
+  for (const auto& u : b.units)
+    if (u.status == ProcessingResultStatus::Error) ++errors;
+  const long total = static_cast<long>(b.units.size());
+  if (h.number_of_processing_result && *h.number_of_processing_result != total)
+    throw ProtocolError("NumberOfProcessingResult says " +
+                        std::to_string(*h.number_of_processing_result) + " but " +
+                        std::to_string(total) + " BulkConfirmUnit came");
+  if (h.number_of_error && *h.number_of_error != errors)
+    throw ProtocolError("NumberOfError says " + std::to_string(*h.number_of_error) + " but " +
+                        std::to_string(errors) + " units are in error");
+  if (h.number_of_normal_processing && *h.number_of_normal_processing != total - errors)
+    throw ProtocolError("NumberOfNormalProcessing says " +
+                        std::to_string(*h.number_of_normal_processing) + " but " +
+                        std::to_string(total - errors) + " units are normal");
+}
+}  // namespace
+
+Result<Request> parse_request(std::string_view bytes) { return read_request(bytes, std::nullopt); }
+Result<Request> parse_request(std::string_view bytes, MessageKind kind) {
+  return read_request(bytes, kind);
 }
 
 Result<Response> parse_response(std::string_view bytes) {
@@ -495,29 +686,60 @@ Result<Response> parse_response(std::string_view bytes) {
     auto body = root->child(n::kMessageBody);
     if (!body) throw ProtocolError("XmlMsg has no MessageBody");
     auto status = get_enum<ProcessingResultStatus>(body, n::kProcessingResultStatus, {1, 2});
-    if (!status) throw ProtocolError("answer has no ProcessingResultStatus");
-    m.status = *status;
     m.result_code = get(body, n::kProcessingResultCode);
     m.result_message = get(body, n::kProcessingResultMessage);
-    if (body.child(n::kChallenge)) {
-      ChallengeIssued c;
-      c.challenge = read_base64(body, n::kChallenge);
-      c.valid_seconds = body.child(n::kChallengeValidSeconds).text().as_int(60);
-      m.body = std::move(c);
-    } else if (auto list = body.child(n::kBulkConfirmList)) {
+    if (body.child(n::kBulkConfirmUnit) || !m.header.reception_number.empty()) {
+      // OQSmuquc02res: units directly under the body, the reception number in the header.
       BatchResults b;
-      b.reception_number = get(body, n::kReceptionNumber);
-      for (auto u : list.children(n::kBulkConfirmUnit)) b.units.push_back(read_answer(u));
+      for (auto u : body.children(n::kBulkConfirmUnit)) b.units.push_back(read_unit(u));
+      check_counts(m.header, b);
       m.body = std::move(b);
-    } else if (body.child(n::kReceptionNumber)) {
-      m.body = BatchAccepted{get(body, n::kReceptionNumber)};
+    } else if (body.child(n::kReceptionNumber)) {  // OQSmuquc01res
+      m.body = BatchAccepted{get(body, n::kReceptionNumber), get(body, n::kReceptionDateTime)};
+      require_digits(std::get<BatchAccepted>(m.body).reception_date_time, n::kReceptionDateTime,
+                     14);
+    } else if (!status && m.header.segment_of_result == SegmentOfResult::Abnormal) {
+      // A batch refused as a whole says so in its header only.
+      m.status = ProcessingResultStatus::Error;
+      m.body = QualificationAnswer{};
     } else {
-      m.body = read_answer(body);
+      if (!status) throw ProtocolError("answer has no ProcessingResultStatus");
+      if (body.child(n::kChallenge)) {
+        ChallengeIssued c;
+        c.challenge = read_base64(body, n::kChallenge);
+        c.valid_seconds = body.child(n::kChallengeValidSeconds).text().as_int(60);
+        m.body = std::move(c);
+      } else {
+        m.body = read_answer(body);
+      }
     }
+    if (status) m.status = *status;
     return m;
   } catch (const ProtocolError& e) {
     return make_error("gateway.protocol", e.what());
   }
+}
+
+MessageKind kind_of(const Request& r) {
+  switch (r.body.index()) {
+    case 0:
+      return MessageKind::Single;
+    case 1:
+      return MessageKind::Card;
+    case 2:
+      return MessageKind::BatchUpload;
+    case 3:
+      return MessageKind::BatchDownload;
+    default:
+      return MessageKind::Challenge;
+  }
+}
+
+std::string match_key(const SearchInfo& s) {
+  return text::normalise_identifier(s.insurer_number) + "|" +
+         text::normalise_identifier(s.insured_card_symbol) + "|" +
+         text::normalise_identifier(s.insured_identification_number) + "|" +
+         text::normalise_identifier(s.insured_branch_number) + "|" + s.birthdate;
 }
 
 namespace {
@@ -576,6 +798,58 @@ Result<Qualification> to_qualification(const QualificationRecord& r,
     q.name = r.name;
     q.name_kana = r.name_kana;
     q.birth_date = date_or_throw(r.birthdate, "Birthdate");
+
+    AnswerDetails& d = q.details;
+    d.card_classification = r.insured_card_classification;
+    d.sex = r.sex;
+    d.name_of_other = r.name_of_other;
+    d.name_of_other_kana = r.name_of_other_kana;
+    d.sex2 = r.sex2;
+    if (r.limit) {
+      LimitCertificate l;
+      l.classification = r.limit->classification;
+      l.bracket = r.limit->classification_flag;
+      l.issued = date_or_throw(r.limit->date, "LimitApplicationCertificateDate");
+      l.valid_from =
+          date_or_throw(r.limit->valid_start_date, "LimitApplicationCertificateValidStartDate");
+      l.valid_until =
+          date_or_throw(r.limit->valid_end_date, "LimitApplicationCertificateValidEndDate");
+      l.long_term_since =
+          date_or_throw(r.limit->long_term_date, "LimitApplicationCertificateLongTermDate");
+      d.limit_certificate = std::move(l);
+    }
+    if (r.elderly) {
+      ElderlyCertificate e;
+      e.issued = date_or_throw(r.elderly->date, "ElderlyRecipientCertificateDate");
+      e.valid_from = date_or_throw(r.elderly->valid_start_date, "ElderlyRecipientValidStartDate");
+      e.valid_until = date_or_throw(r.elderly->valid_end_date, "ElderlyRecipientValidEndDate");
+      if (!r.elderly->contribution_ratio.empty()) e.copay = q.copay;
+      d.elderly_certificate = e;
+    }
+    for (const auto& p : r.public_expenses) {
+      PublicExpense e;
+      e.payer_number = p.payer_number;
+      e.recipient_number = p.recipient_number;
+      e.valid_from = date_or_throw(p.valid_start_date, "PublicExpenseValidStartDate");
+      e.valid_until = date_or_throw(p.valid_end_date, "PublicExpenseValidEndDate");
+      if (p.medical_ticket) {
+        e.medical_ticket_type = p.medical_ticket->ticket_type;
+        e.ticket_valid_from =
+            date_or_throw(p.medical_ticket->valid_start_date, "MedicalTicketValidStartDate");
+        e.ticket_valid_until =
+            date_or_throw(p.medical_ticket->valid_end_date, "MedicalTicketValidEndDate");
+        e.designated_institution = p.medical_ticket->designated_institution_name;
+      }
+      d.public_expenses.push_back(std::move(e));
+    }
+    const std::pair<const char*, const Consent*> consents[] = {
+        {"specific_health_checkups", &r.specific_health_checkups},
+        {"pharmacists", &r.pharmacists},
+        {"diagnosis", &r.diagnosis},
+        {"operations", &r.operations}};
+    for (const auto& [kind, c] : consents)
+      if (!c->flag.empty()) d.consents.push_back({kind, c->flag == "1", c->time});
+    d.prescription_issue = r.prescription_issue_select;
     return q;
   } catch (const ProtocolError& e) {
     return make_error("gateway.protocol", e.what());
@@ -586,8 +860,10 @@ SearchInfo to_search_info(const InsuranceIdentity& id, const std::optional<Date>
                           bool limit_application_certificate) {
   SearchInfo s;
   s.insurer_number = id.insurer.padded8();  // the online interface carries 8
-  if (id.symbol) s.insured_card_symbol = id.symbol->value();
-  s.insured_identification_number = id.number.value();
+  // 記号・番号 go back exactly as the card, the gateway or the user gave them (full-width
+  // forms included); they are compared normalised (match_key).
+  if (id.symbol) s.insured_card_symbol = id.symbol->as_given();
+  s.insured_identification_number = id.number.as_given();
   if (id.branch) s.insured_branch_number = id.branch->value();
   if (birth_date) s.birthdate = birth_date->compact();
   s.limit_application_certificate = limit_application_certificate;

@@ -19,6 +19,10 @@ inline constexpr const char* kSegmentOfResult = "SegmentOfResult";
 inline constexpr const char* kErrorCode = "ErrorCode";
 inline constexpr const char* kErrorMessage = "ErrorMessage";
 inline constexpr const char* kCharacterCodeIdentifier = "CharacterCodeIdentifier";
+// OQSmuquc02res header
+inline constexpr const char* kNumberOfProcessingResult = "NumberOfProcessingResult";
+inline constexpr const char* kNumberOfNormalProcessing = "NumberOfNormalProcessing";
+inline constexpr const char* kNumberOfError = "NumberOfError";
 
 // QualificationConfirmSearchInfo
 inline constexpr const char* kQualificationConfirmSearchInfo = "QualificationConfirmSearchInfo";
@@ -40,10 +44,9 @@ inline constexpr const char* kCardVerification = "CardVerification";
 inline constexpr const char* kChallengeRequest = "ChallengeRequest";
 inline constexpr const char* kChallengeValidSeconds = "ChallengeValidSeconds";
 
-// Batch (OQSmuquc01 / OQSmuquc02)
-inline constexpr const char* kBulkConfirmRequestList = "BulkConfirmRequestList";
+// Batch (OQSmuquc01 / OQSmuquc02): search infos and units directly under MessageBody.
 inline constexpr const char* kReceptionNumber = "ReceptionNumber";
-inline constexpr const char* kBulkConfirmList = "BulkConfirmList";
+inline constexpr const char* kReceptionDateTime = "ReceptionDateTime";
 inline constexpr const char* kBulkConfirmUnit = "BulkConfirmUnit";
 
 // Response body
@@ -58,8 +61,11 @@ inline constexpr const char* kInsuredCardClassification = "InsuredCardClassifica
 inline constexpr const char* kPersonalFamilyClassification = "PersonalFamilyClassification";
 inline constexpr const char* kInsuredName = "InsuredName";
 inline constexpr const char* kName = "Name";
+inline constexpr const char* kNameOfOther = "NameOfOther";
 inline constexpr const char* kNameKana = "NameKana";
+inline constexpr const char* kNameOfOtherKana = "NameOfOtherKana";
 inline constexpr const char* kSex1 = "Sex1";
+inline constexpr const char* kSex2 = "Sex2";
 inline constexpr const char* kAddress = "Address";
 inline constexpr const char* kPostNumber = "PostNumber";
 inline constexpr const char* kQualificationDate = "QualificationDate";
@@ -81,11 +87,37 @@ inline constexpr const char* kLimitApplicationCertificateRelatedInfo =
     "LimitApplicationCertificateRelatedInfo";
 inline constexpr const char* kLimitApplicationCertificateClassification =
     "LimitApplicationCertificateClassification";
+inline constexpr const char* kLimitApplicationCertificateClassificationFlag =
+    "LimitApplicationCertificateClassificationFlag";
 inline constexpr const char* kLimitApplicationCertificateDate = "LimitApplicationCertificateDate";
 inline constexpr const char* kLimitApplicationCertificateValidStartDate =
     "LimitApplicationCertificateValidStartDate";
 inline constexpr const char* kLimitApplicationCertificateValidEndDate =
     "LimitApplicationCertificateValidEndDate";
+inline constexpr const char* kLimitApplicationCertificateLongTermDate =
+    "LimitApplicationCertificateLongTermDate";
+inline constexpr const char* kPublicExpenseResultList = "PublicExpenseResultList";
+inline constexpr const char* kPublicExpenseResult = "PublicExpenseResult";
+inline constexpr const char* kPublicExpenseNumber = "PublicExpenseNumber";
+inline constexpr const char* kPublicExpenseBeneficiaryNumber = "PublicExpenseBeneficiaryNumber";
+inline constexpr const char* kPublicExpenseValidStartDate = "PublicExpenseValidStartDate";
+inline constexpr const char* kPublicExpenseValidEndDate = "PublicExpenseValidEndDate";
+inline constexpr const char* kMedicalTicketInfo = "MedicalTicketInfo";
+inline constexpr const char* kMedicalTicketType = "MedicalTicketType";
+inline constexpr const char* kMedicalTicketValidStartDate = "MedicalTicketValidStartDate";
+inline constexpr const char* kMedicalTicketValidEndDate = "MedicalTicketValidEndDate";
+inline constexpr const char* kDesignatedMedicalInstitutionName = "DesignatedMedicalInstitutionName";
+inline constexpr const char* kSpecificHealthCheckupsInfoConsFlg =
+    "SpecificHealthCheckupsInfoConsFlg";
+inline constexpr const char* kSpecificHealthCheckupsInfoConsTime =
+    "SpecificHealthCheckupsInfoConsTime";
+inline constexpr const char* kPharmacistsInfoConsFlg = "PharmacistsInfoConsFlg";
+inline constexpr const char* kPharmacistsInfoConsTime = "PharmacistsInfoConsTime";
+inline constexpr const char* kDiagnosisInfoConsFlg = "DiagnosisInfoConsFlg";
+inline constexpr const char* kDiagnosisInfoConsTime = "DiagnosisInfoConsTime";
+inline constexpr const char* kOperationInfoConsFlg = "OperationInfoConsFlg";
+inline constexpr const char* kOperationInfoConsTime = "OperationInfoConsTime";
+inline constexpr const char* kPrescriptionIssueSelect = "PrescriptionIssueSelect";
 inline constexpr const char* kReferenceNumber = "ReferenceNumber";
 
 }  // namespace madoguchi::gateway::names

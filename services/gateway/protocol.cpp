@@ -1,7 +1,9 @@
 #include "protocol.hpp"
 
 #include <ctime>
+#include <optional>
 #include <thread>
+#include <unordered_map>
 
 namespace madoguchi::gateway::detail {
 namespace {
@@ -66,6 +68,26 @@ Result<Confirmation> to_confirmation(const QualificationAnswer& a) {
   return c;
 }
 
+Result<Confirmation> to_confirmation(const BulkConfirmUnit& u) {
+  Confirmation c;
+  c.reference_number = u.reference_number;
+  if (u.status == ProcessingResultStatus::Error) {
+    c.unit_error =
+        Error("gateway.rejected", "gateway answered " + u.result_code + ": " + u.result_message);
+    return c;
+  }
+  if (!u.validity)
+    return make_error("gateway.protocol", "BulkConfirmUnit has no QualificationValidity");
+  c.validity = *u.validity;
+  if (u.result) {
+    auto q = to_qualification(*u.result, c.validity);
+    if (!q) return q.error();
+    c.qualifications.push_back(std::move(*q));
+    if (c.reference_number.empty()) c.reference_number = u.result->reference_number;
+  }
+  return c;
+}
+
 Result<Confirmation> confirmation_from(const Response& r) {
   if (auto ok = check_status(r); !ok) return ok.error();
   const auto* answer = std::get_if<QualificationAnswer>(&r.body);
@@ -86,7 +108,12 @@ Result<std::vector<Confirmation>> run_batch(
   upload.items.reserve(queries.size());
   for (const auto& q : queries)
     upload.items.push_back(to_search_info(q.identity, q.birth_date, q.include_limit_certificate));
-  auto accepted = send(Request{make_header(), std::move(upload)}, remaining());
+  const std::vector<SearchInfo> sent = upload.items;
+  // OQSmuquc01req's header: date, institution and file id only.
+  MessageHeader upload_header = make_header();
+  upload_header.reference_classification.reset();
+  upload_header.process_execution_time.clear();
+  auto accepted = send(Request{std::move(upload_header), std::move(upload)}, remaining());
   if (!accepted) return accepted.error();
   if (auto ok = check_status(*accepted); !ok) return ok.error();
   const auto* a = std::get_if<BatchAccepted>(&accepted->body);
@@ -96,7 +123,13 @@ Result<std::vector<Confirmation>> run_batch(
 
   while (true) {
     if (BatchClock::now() >= until) return make_error("gateway.timeout", "batch not done in time");
-    auto res = send(Request{make_header(), BatchDownload{reception}}, remaining());
+    // OQSmuquc02req's header: the institution code only (and the encoding).
+    MessageHeader download_header;
+    const MessageHeader full = make_header();
+    download_header.medical_institution_code = full.medical_institution_code;
+    download_header.arbitrary_file_identifier = full.arbitrary_file_identifier;
+    download_header.character_code = full.character_code;
+    auto res = send(Request{std::move(download_header), BatchDownload{reception}}, remaining());
     if (!res) return res.error();
     if (auto ok = check_status(*res); !ok) return ok.error();
     const auto* results = std::get_if<BatchResults>(&res->body);
@@ -109,13 +142,24 @@ Result<std::vector<Confirmation>> run_batch(
       return make_error("gateway.protocol", "batch answered " +
                                                 std::to_string(results->units.size()) +
                                                 " units for " + std::to_string(queries.size()));
-    std::vector<Confirmation> out;
-    out.reserve(queries.size());
+    // Units come in any order: each is matched to a query by its echoed search info, compared
+    // normalised (the gateway may pad or widen what we sent). Equal queries take units in turn.
+    std::unordered_map<std::string, std::vector<std::size_t>> asked;
+    for (std::size_t i = queries.size(); i-- > 0;) asked[match_key(sent[i])].push_back(i);
+    std::vector<std::optional<Confirmation>> matched(queries.size());
     for (const auto& u : results->units) {
+      auto it = asked.find(match_key(u.search_info));
+      if (it == asked.end() || it->second.empty())
+        return make_error("gateway.protocol", "batch answered a query that was not asked");
+      std::size_t i = it->second.back();
+      it->second.pop_back();
       auto c = to_confirmation(u);
       if (!c) return c.error();
-      out.push_back(std::move(*c));
+      matched[i] = std::move(*c);
     }
+    std::vector<Confirmation> out;
+    out.reserve(queries.size());
+    for (auto& m : matched) out.push_back(std::move(*m));  // every slot filled: counts agree
     return out;
   }
 }

@@ -22,10 +22,13 @@ Request card_request(const CardQuery& query, MessageHeader header);
 // Error answers become "gateway.rejected" (carrying the gateway's code and message).
 Result<void> check_status(const Response& response);
 Result<Confirmation> to_confirmation(const QualificationAnswer& answer);
+// A unit answered with an error is a Confirmation with unit_error, not a failed batch.
+Result<Confirmation> to_confirmation(const BulkConfirmUnit& unit);
 Result<Confirmation> confirmation_from(const Response& response);
 
 // The batch exchange over any transport: upload (OQSmuquc01) → ReceptionNumber → download
-// (OQSmuquc02) until it is no longer in progress → one Confirmation per query, in order.
+// (OQSmuquc02) until it is no longer in progress → one Confirmation per query, in the queries'
+// order, units matched by their echoed search info.
 // `send(request, timeout)` carries one message and returns the answer; `make_header` gives each
 // message its header.
 using BatchClock = std::chrono::steady_clock;

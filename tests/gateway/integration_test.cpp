@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <future>
 #include <thread>
 
 namespace gw = madoguchi::gateway;
@@ -119,8 +120,9 @@ class Gateway : public ::testing::Test {
     if (address == "127.0.0.1") {
       EXPECT_TRUE(madoguchi_test::wait_for_port(port, 15s)) << p->log();
     } else {
-      for (int i = 0; i < 150 && p->log().find("ready") == std::string::npos; ++i)
-        std::this_thread::sleep_for(100ms);
+      EXPECT_TRUE(madoguchi_test::wait_until(
+          [&] { return p->log().find("ready") != std::string::npos; }, 15s))
+          << p->log();
     }
     return p;
   }
@@ -343,8 +345,8 @@ TEST_F(Gateway, BatchOfTenThousandCompletes) {
     EXPECT_EQ(static_cast<int>((*r)[i].validity), expected[i]) << i;
     ++seen[(*r)[i].validity];
   }
-  // Every QualificationValidity occurs in the generated population.
-  for (int v = 1; v <= 5; ++v) EXPECT_GT(seen[static_cast<QualificationValidity>(v)], 0) << v;
+  // Every QualificationValidity occurs (6: the fixed medical-aid holder 1007).
+  for (int v = 1; v <= 6; ++v) EXPECT_GT(seen[static_cast<QualificationValidity>(v)], 0) << v;
   std::cout << "batch of 10000: "
             << std::chrono::duration_cast<std::chrono::milliseconds>(took).count() << " ms\n";
 }
@@ -379,14 +381,15 @@ TEST_F(Gateway, DeadGatewayIsUnavailableWithinTheDeadlineAndTheBreakerRecovers) 
   EXPECT_NE(fast.error().message.find("circuit"), std::string::npos);
 
   // After the cool-down a failing probe opens it again.
-  std::this_thread::sleep_for(cfg.breaker_cooldown + 50ms);
-  EXPECT_EQ(c->breaker_state(), gw::BreakerState::HalfOpen);
+  EXPECT_TRUE(madoguchi_test::wait_until(
+      [&] { return c->breaker_state() == gw::BreakerState::HalfOpen; }, cfg.breaker_cooldown + 5s));
   EXPECT_FALSE(c->confirm_by_number(q));
   EXPECT_EQ(c->breaker_state(), gw::BreakerState::Open);
 
   // The gateway comes back: the next probe closes the breaker.
   sim.reset(start_https(port, {"--size", "10"}));
-  std::this_thread::sleep_for(cfg.breaker_cooldown + 50ms);
+  ASSERT_TRUE(madoguchi_test::wait_until(
+      [&] { return c->breaker_state() == gw::BreakerState::HalfOpen; }, cfg.breaker_cooldown + 5s));
   auto back = c->confirm_by_number(q);
   ASSERT_TRUE(back) << back.error().message;
   EXPECT_EQ(back->validity, QualificationValidity::Valid);
@@ -453,6 +456,126 @@ TEST_F(Gateway, FolderExchangeWithTheSimulatorAsTerminal) {
   EXPECT_EQ(t.error().code, "gateway.timeout");
   EXPECT_LT(std::chrono::steady_clock::now() - start, 1000ms);
   EXPECT_TRUE(fs::is_empty(folder.path() / "req"));  // the request was withdrawn
+}
+
+// The simulator as the terminal, in the published batch shapes: 10,000 search infos directly
+// under the body, results as a .zip of OQSmuquc02res files whose units come shuffled, matched
+// back by their echoed search info (国保 numbers echoed without their padding, full-width
+// 記号・番号 as sent).
+TEST_F(Gateway, FolderBatchOfTenThousandInTheTerminalsShapes) {
+  madoguchi_test::TempDir folder("oqs-batch");
+  ChildProcess terminal({kSim, "--folder", folder.path().string(), "--population",
+                         population_.string(), "--batch-delay-ms", "100"},
+                        {}, folder.path() / "terminal.log");
+  auto people = nlohmann::json::parse(std::ifstream(population_)).at("people");
+  std::vector<gw::NumberQuery> queries;
+  std::vector<int> expected;
+  std::vector<std::string> numbers;
+  for (const auto& p : people) {
+    if (queries.size() == 10000) break;
+    queries.push_back(query(p.at("insurer_number"), p.value("symbol", ""), p.at("number"),
+                            p.at("branch"), p.at("birth_date")));
+    expected.push_back(p.value("validity", 1));
+    numbers.push_back(madoguchi::InsuredNumber::parse(p.at("number").get<std::string>())->value());
+  }
+  ASSERT_EQ(queries.size(), 10000u);
+  gw::FolderTransport transport(
+      {folder.path(), "1312345678", 5000ms, 60000ms, gw::CharacterCode::ShiftJis});
+  auto r = transport.batch(queries);
+  ASSERT_TRUE(r) << r.error().code << " " << r.error().message << "\n" << terminal.log();
+  ASSERT_EQ(r->size(), queries.size());
+  std::map<QualificationValidity, int> seen;
+  for (std::size_t i = 0; i < r->size(); ++i) {
+    const auto& c = (*r)[i];
+    EXPECT_EQ(static_cast<int>(c.validity), expected[i]) << i;
+    // In the queries' order although the terminal shuffled them.
+    if (!c.qualifications.empty()) {
+      EXPECT_EQ(c.qualifications[0].identity->number.value(), numbers[i]);
+    }
+    ++seen[c.validity];
+  }
+  for (int v = 1; v <= 6; ++v) EXPECT_GT(seen[static_cast<QualificationValidity>(v)], 0) << v;
+  EXPECT_TRUE(fs::is_empty(folder.path() / "req"));
+  EXPECT_TRUE(fs::is_empty(folder.path() / "res"));  // the .zip was read and removed
+  EXPECT_EQ(transport.rejected_files(), 0u);
+}
+
+gw::Response face_answer(const std::string& name, const std::string& when) {
+  gw::Response r;
+  r.header.process_execution_time = when;
+  r.header.reference_classification = gw::ReferenceClassification::Card;
+  r.header.segment_of_result = gw::SegmentOfResult::Normal;
+  r.header.character_code = gw::CharacterCode::ShiftJis;
+  gw::QualificationAnswer a;
+  a.validity = QualificationValidity::Valid;
+  gw::QualificationRecord rec;
+  rec.insurer_number = "06139992";
+  rec.insured_identification_number = "1001";
+  rec.name = name;
+  a.results = {rec};
+  r.body = a;
+  return r;
+}
+
+void put_file(const fs::path& p, const std::string& bytes) {
+  std::ofstream(p, std::ios::binary) << bytes;
+}
+
+// face/: only OQSsiquc01res_face_*.xml, oldest by the time in the name (not by name), a file is
+// removed only once parsed, a bad one is moved to error/ and counted, a file still being written
+// is read again, and a folder that vanishes and comes back is survived.
+TEST(FaceFolder, TakesResultsInTimeOrderAndPutsBadFilesAside) {
+  madoguchi_test::TempDir root("oqs-face");
+  gw::FolderTransport t({root.path(), "1312345678", 1000ms, 1000ms, gw::CharacterCode::ShiftJis});
+  const fs::path face = root.path() / "face";
+  put_file(face / "OQSsiquc01res_face_0001_20260401100000.xml",
+           gw::write(face_answer("後の人", "20260401100000")));
+  put_file(face / "OQSsiquc01res_face_0002_20260401090000.xml",
+           gw::write(face_answer("先の人", "20260401090000")));
+  put_file(face / "OQSsiquc01res_face_0003_20260401080000.xml", "<XmlMsg><broken");
+  put_file(face / "notes.xml", "not ours");
+  put_file(face / "OQSsiquc01res_face_0004_20260401070000.txt", "not ours either");
+
+  auto first = t.next_face_result(2000ms);
+  ASSERT_TRUE(first) << first.error().message;
+  EXPECT_EQ(first->qualifications.at(0).name, "先の人");  // 09:00 before 10:00, code 0002 > 0001
+  EXPECT_EQ(t.rejected_files(), 1u);                      // the 08:00 one was unreadable
+  EXPECT_TRUE(fs::exists(root.path() / "error" / "OQSsiquc01res_face_0003_20260401080000.xml"));
+  EXPECT_EQ(t.last_face_reference_classification(), 1);
+  auto second = t.next_face_result(2000ms);
+  ASSERT_TRUE(second) << second.error().message;
+  EXPECT_EQ(second->qualifications.at(0).name, "後の人");
+  EXPECT_EQ(t.next_face_result(100ms).error().code, "gateway.timeout");
+  EXPECT_TRUE(fs::exists(face / "notes.xml"));  // other files are left alone
+  EXPECT_TRUE(fs::exists(face / "OQSsiquc01res_face_0004_20260401070000.txt"));
+
+  // Half a file (the reader still writing it) is not taken apart: it is read again.
+  const std::string whole = gw::write(face_answer("書き途中", "20260401110000"));
+  const fs::path slow = face / "OQSsiquc01res_face_0005_20260401110000.xml";
+  put_file(slow, whole.substr(0, whole.size() / 2));
+  auto writer = std::async(std::launch::async, [&] {
+    // Finish the file while the transport waits between its reads.
+    std::this_thread::sleep_for(30ms);
+    put_file(slow, whole);
+  });
+  auto slow_read = t.next_face_result(2000ms);
+  writer.get();
+  ASSERT_TRUE(slow_read) << slow_read.error().message;
+  EXPECT_EQ(slow_read->qualifications.at(0).name, "書き途中");
+  EXPECT_EQ(t.rejected_files(), 1u);
+
+  // The share goes away and comes back with a result on it.
+  const fs::path away = root.path() / "face-away";
+  fs::rename(face, away);
+  EXPECT_EQ(t.next_face_result(300ms).error().code, "gateway.timeout");
+  put_file(away / "OQSsiquc01res_face_0006_20260401120000.xml",
+           gw::write(face_answer("戻った", "20260401120000")));
+  auto waiting = std::async(std::launch::async, [&] { return t.next_face_result(5000ms); });
+  std::this_thread::sleep_for(100ms);
+  fs::rename(away, face);
+  auto back = waiting.get();
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->qualifications.at(0).name, "戻った");
 }
 
 }  // namespace
