@@ -30,6 +30,7 @@ std::string to_json(const AuditRecord& r) {
       {"reasons", r.reasons},
       {"latency_us", r.latency.count()},
       {"sha256", r.document_sha256},
+      {"details", r.answer_details},
   };
   return j.dump();
 }
@@ -63,6 +64,7 @@ std::optional<AuditRecord> from_json(const std::string& payload) {
     r.reasons = j.at("reasons").get<std::vector<std::string>>();
     r.latency = std::chrono::microseconds(j.at("latency_us").get<std::int64_t>());
     r.document_sha256 = j.at("sha256").get<std::string>();
+    r.answer_details = j.value("details", std::string());  // absent in records spooled before it
     if (!validate(r)) return std::nullopt;
     return r;
   } catch (const json::exception&) {

@@ -60,7 +60,8 @@ std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRe
       "INSERT INTO audit_checks (check_id, checked_at, terminal_id, client_id, method, "
       "document_type, presentation_context, batch_id, insurer_number, insured_symbol, "
       "insured_number, branch_number, birth_date, qualification_validity, processing_status, "
-      "processing_code, gateway_error_code, outcome, reason_codes, latency_us, document_sha256) "
+      "processing_code, gateway_error_code, outcome, reason_codes, latency_us, document_sha256, "
+      "answer_details) "
       "VALUES ";
   sql.reserve(sql.size() + records.size() * 400);
   bool first = true;
@@ -84,7 +85,8 @@ std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRe
            int_or_null(r->qualification_validity) + "," + int_or_null(r->processing_status) + "," +
            text_or_null(c, r->processing_code) + "," + text_or_null(c, r->gateway_error_code) +
            "," + c.quote(std::string(to_string(r->outcome))) + "," + reasons + "," +
-           std::to_string(r->latency.count()) + "," + text_or_null(c, r->document_sha256) + ")";
+           std::to_string(r->latency.count()) + "," + text_or_null(c, r->document_sha256) + "," +
+           text_or_null(c, r->answer_details) + "::jsonb)";
   }
   sql += " ON CONFLICT (check_id, checked_at) DO NOTHING";
   return sql;
@@ -97,7 +99,8 @@ const char* const kSelectColumns =
     "coalesce(insured_number, ''), coalesce(branch_number, ''), "
     "to_char(birth_date, 'YYYY-MM-DD'), qualification_validity, processing_status, "
     "coalesce(processing_code, ''), coalesce(gateway_error_code, ''), outcome, "
-    "array_to_json(reason_codes)::text, latency_us, coalesce(document_sha256, '')";
+    "array_to_json(reason_codes)::text, latency_us, coalesce(document_sha256, ''), "
+    "coalesce(answer_details::text, '')";
 
 AuditRecord row_to_record(const pqxx::row& row) {
   AuditRecord r;
@@ -122,6 +125,9 @@ AuditRecord row_to_record(const pqxx::row& row) {
   r.reasons = nlohmann::json::parse(row[18].as<std::string>()).get<std::vector<std::string>>();
   r.latency = std::chrono::microseconds(row[19].as<long long>());
   r.document_sha256 = row[20].as<std::string>();
+  // jsonb keeps its own key order and spacing: back to the compact, sorted form it was written in.
+  if (auto details = row[21].as<std::string>(); !details.empty())
+    r.answer_details = nlohmann::json::parse(details).dump();
   return r;
 }
 

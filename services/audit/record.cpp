@@ -2,6 +2,8 @@
 
 #include <madoguchi/domain/mask.hpp>
 
+#include <nlohmann/json.hpp>
+
 #include <sys/random.h>
 
 #include <array>
@@ -9,6 +11,62 @@
 #include <cstring>
 
 namespace madoguchi::audit {
+
+std::string answer_details_json(const AnswerDetails& d) {
+  using nlohmann::json;
+  json j = json::object();
+  auto date = [](json& o, const char* key, const std::optional<Date>& v) {
+    if (v) o[key] = v->iso();
+  };
+  auto text = [](json& o, const char* key, const std::string& v) {
+    if (!v.empty()) o[key] = v;
+  };
+  text(j, "card_classification", d.card_classification);
+  text(j, "sex", d.sex);
+  text(j, "name_of_other", d.name_of_other);
+  text(j, "name_of_other_kana", d.name_of_other_kana);
+  text(j, "sex2", d.sex2);
+  if (const auto& l = d.limit_certificate) {
+    json o = json::object();
+    text(o, "classification", l->classification);
+    text(o, "bracket", l->bracket);
+    date(o, "issued", l->issued);
+    date(o, "valid_from", l->valid_from);
+    date(o, "valid_until", l->valid_until);
+    date(o, "long_term_since", l->long_term_since);
+    j["limit_certificate"] = o;
+  }
+  if (const auto& e = d.elderly_certificate) {
+    json o = json::object();
+    date(o, "issued", e->issued);
+    date(o, "valid_from", e->valid_from);
+    date(o, "valid_until", e->valid_until);
+    if (e->copay) o["copay_percent"] = e->copay->percent();
+    j["elderly_certificate"] = o;
+  }
+  for (const auto& p : d.public_expenses) {
+    json o = json::object();
+    text(o, "payer_number", p.payer_number);
+    text(o, "recipient_number", p.recipient_number);
+    date(o, "valid_from", p.valid_from);
+    date(o, "valid_until", p.valid_until);
+    if (!p.medical_ticket_type.empty()) {
+      json t{{"type", p.medical_ticket_type}};
+      date(t, "valid_from", p.ticket_valid_from);
+      date(t, "valid_until", p.ticket_valid_until);
+      text(t, "designated_institution", p.designated_institution);
+      o["medical_ticket"] = t;
+    }
+    j["public_expenses"].push_back(o);
+  }
+  for (const auto& c : d.consents) {
+    json o{{"agreed", c.agreed}};
+    text(o, "time", c.time);
+    j["consents"][c.kind] = o;
+  }
+  text(j, "prescription_issue", d.prescription_issue);
+  return j.empty() ? std::string() : j.dump();
+}
 
 TimePoint now() { return std::chrono::time_point_cast<std::chrono::microseconds>(Clock::now()); }
 
@@ -142,6 +200,9 @@ Result<void> validate(const AuditRecord& r) {
     return invalid("qualification_validity");
   if (r.processing_status && (*r.processing_status < 0 || *r.processing_status > 32767))
     return invalid("processing_status");
+  if (r.answer_details.size() > 16384 ||
+      (!r.answer_details.empty() && !nlohmann::json::accept(r.answer_details)))
+    return invalid("answer_details");
   if (r.reasons.size() > 32) return invalid("reasons");
   for (const auto& reason : r.reasons)
     if (reason.empty() || !valid_text(reason, 100)) return invalid("reasons");

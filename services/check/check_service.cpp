@@ -52,6 +52,8 @@ policy::OnlineAnswer CheckService::to_online(const gateway::Confirmation& answer
   }
   record.qualification_validity = static_cast<int>(answer.validity);
   record.processing_status = 1;
+  if (!answer.qualifications.empty())
+    record.answer_details = audit::answer_details_json(answer.qualifications.front().details);
   return online;
 }
 

@@ -53,6 +53,9 @@ struct AuditRecord {
   std::optional<int> processing_status;       // ProcessingResultStatus 1 ok, 2 error
   std::string processing_code;                // ProcessingResultCode
   std::string gateway_error_code;             // MessageHeader ErrorCode, transport errors
+  // What the answer said besides eligibility (限度額 bracket, 公費/医療券, 通称名, consents …):
+  // answer_details_json() of the first qualification, "" when none. Stored as JSONB.
+  std::string answer_details;
 
   Outcome outcome = Outcome::Failed;
   std::vector<std::string> reasons;  // ReasonCode strings (describe(code).code), main first
@@ -61,6 +64,9 @@ struct AuditRecord {
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
+
+// The JSON object (keys sorted, compact) of an answer's details; "" when they are all empty.
+std::string answer_details_json(const AnswerDetails& details);
 
 // A fresh random (version 4) UUID for check ids.
 std::string new_check_id();
