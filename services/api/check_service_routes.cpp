@@ -20,58 +20,10 @@ std::string field(const nlohmann::json& body, const char* key) {
 }
 
 // What the answer carries besides eligibility (限度額 bracket, 高齢受給者証, 公費・医療券, 通称名,
-// consents, 処方箋 form), as the desk and receipt systems read it. Absent parts are left out.
+// consents, 処方箋 form): the same object the audit record keeps, so desk and log agree.
 void put_details(nlohmann::json& j, const AnswerDetails& d) {
-  auto date = [](nlohmann::json& o, const char* key, const std::optional<Date>& v) {
-    if (v) o[key] = v->iso();
-  };
-  auto text = [](nlohmann::json& o, const char* key, const std::string& v) {
-    if (!v.empty()) o[key] = v;
-  };
-  text(j, "card_classification", d.card_classification);
-  text(j, "sex", d.sex);
-  text(j, "name_of_other", d.name_of_other);
-  text(j, "name_of_other_kana", d.name_of_other_kana);
-  text(j, "sex2", d.sex2);
-  if (const auto& l = d.limit_certificate) {
-    nlohmann::json o = nlohmann::json::object();
-    text(o, "classification", l->classification);
-    text(o, "bracket", l->bracket);
-    date(o, "issued", l->issued);
-    date(o, "valid_from", l->valid_from);
-    date(o, "valid_until", l->valid_until);
-    date(o, "long_term_since", l->long_term_since);
-    j["limit_certificate"] = o;
-  }
-  if (const auto& e = d.elderly_certificate) {
-    nlohmann::json o = nlohmann::json::object();
-    date(o, "issued", e->issued);
-    date(o, "valid_from", e->valid_from);
-    date(o, "valid_until", e->valid_until);
-    if (e->copay) o["copay_percent"] = e->copay->percent();
-    j["elderly_certificate"] = o;
-  }
-  for (const auto& p : d.public_expenses) {
-    nlohmann::json o = nlohmann::json::object();
-    text(o, "payer_number", p.payer_number);
-    text(o, "recipient_number", p.recipient_number);
-    date(o, "valid_from", p.valid_from);
-    date(o, "valid_until", p.valid_until);
-    if (!p.medical_ticket_type.empty()) {
-      nlohmann::json t{{"type", p.medical_ticket_type}};
-      date(t, "valid_from", p.ticket_valid_from);
-      date(t, "valid_until", p.ticket_valid_until);
-      text(t, "designated_institution", p.designated_institution);
-      o["medical_ticket"] = t;
-    }
-    j["public_expenses"].push_back(o);
-  }
-  for (const auto& c : d.consents) {
-    nlohmann::json o{{"agreed", c.agreed}};
-    text(o, "time", c.time);
-    j["consents"][c.kind] = o;
-  }
-  text(j, "prescription_issue", d.prescription_issue);
+  if (auto text = audit::answer_details_json(d); !text.empty())
+    j.update(nlohmann::json::parse(text));
 }
 
 nlohmann::json qualification_json(const Qualification& q) {

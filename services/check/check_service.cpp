@@ -281,10 +281,14 @@ namespace {
 audit::AuditRecord rejected_record(const Caller& caller, const RejectedInput& in) {
   audit::AuditRecord record = new_record(caller, in.method);
   record.document_type = in.document_type;
-  record.insurer_number = in.insurer_number;
-  record.insured_symbol = in.insured_symbol;
-  record.insured_number = in.insured_number;
-  record.branch_number = in.branch_number;
+  // A refused 個人番号 is never stored: the record keeps only that such an input happened.
+  const bool individual_number = in.error_code.ends_with(".individual_number");
+  if (!individual_number) {
+    record.insurer_number = in.insurer_number;
+    record.insured_symbol = in.insured_symbol;
+    record.insured_number = in.insured_number;
+    record.branch_number = in.branch_number;
+  }
   record.document_sha256 = in.document_sha256;
   record.outcome = Outcome::Failed;
   record.reasons = {in.error_code};
