@@ -156,19 +156,27 @@ bool ends_with_any(std::u32string_view s, std::span<const std::u32string_view> s
                      [&](std::u32string_view x) { return s.ends_with(x); });
 }
 
-// Runs of text separated by spaces (the columns of a header line).
-std::vector<std::u32string> tokens(std::u32string_view norm) {
-  std::vector<std::u32string> out;
-  std::u32string cur;
-  for (char32_t c : norm) {
-    if (is_space(c)) {
-      if (!cur.empty()) out.push_back(std::move(cur));
-      cur.clear();
-    } else {
-      cur.push_back(c);
+// Runs of text separated by spaces (the columns of a header line), with their OCR confidence.
+struct Token {
+  std::u32string text;
+  double confidence = -1;  // 0..1; -1: not OCR
+};
+std::vector<Token> tokens(const Line& l) {
+  std::vector<Token> out;
+  std::size_t i = 0;
+  while (i < l.norm.size()) {
+    while (i < l.norm.size() && is_space(l.norm[i])) ++i;
+    const std::size_t b = i;
+    while (i < l.norm.size() && !is_space(l.norm[i])) ++i;
+    if (b == i) break;
+    Token t{l.norm.substr(b, i - b)};
+    if (!l.src->conf.empty() && l.src->conf.size() >= i) {
+      double sum = 0;
+      for (std::size_t j = b; j < i; ++j) sum += l.src->conf[j];
+      t.confidence = std::clamp(sum / static_cast<double>(i - b) / 100.0, 0.0, 1.0);
     }
+    out.push_back(std::move(t));
   }
-  if (!cur.empty()) out.push_back(std::move(cur));
   return out;
 }
 
@@ -211,16 +219,20 @@ void extract_unlabelled_header(const std::vector<Line>& lines, Extraction& x) {
       });
       if (ids) break;
       if (l.prose || !l.hits.empty()) continue;
-      const auto toks = tokens(l.norm);
+      const auto toks = tokens(l);
       for (std::size_t t = 0; t < toks.size(); ++t) {
-        const std::u32string tok = strip_brackets(toks[t]);
+        const std::u32string tok = strip_brackets(toks[t].text);
         const std::string ascii = utf8(tok);
+        auto found = [&](const char* key, const std::string& source) {
+          x.sources[key] = source;
+          if (toks[t].confidence >= 0) x.confidence[key] = toks[t].confidence;
+          ++x.values;
+        };
         if (want_number && !f.insurer_number && (tok.size() == 6 || tok.size() == 8) &&
             text::all_digits(ascii) && !looks_like_date(ascii)) {
           if (auto n = InsurerNumber::parse(ascii)) {
             f.insurer_number = *n;
-            x.sources["insurer_number"] = utf8(toks[t]);
-            ++x.values;
+            found("insurer_number", utf8(toks[t].text));
           }
           continue;
         }
@@ -228,12 +240,12 @@ void extract_unlabelled_header(const std::vector<Line>& lines, Extraction& x) {
             tok.size() >= 4) {
           std::u32string name = tok;
           // 「全国健康保険協会 東京支部」: the branch is the next column.
-          if (tok.ends_with(U"健康保険協会") && t + 1 < toks.size() &&
-              toks[t + 1].ends_with(U"支部"))
-            name += U" " + toks[++t];
+          const bool branch = tok.ends_with(U"健康保険協会") && t + 1 < toks.size() &&
+                              toks[t + 1].text.ends_with(U"支部");
+          if (branch) name += U" " + toks[t + 1].text;
           f.insurer_name = utf8(name);
-          x.sources["insurer_name"] = utf8(name);
-          ++x.values;
+          found("insurer_name", utf8(name));
+          if (branch) ++t;
         }
       }
     }

@@ -30,11 +30,19 @@ bool is_placeholder(std::u32string_view norm) {
   return true;
 }
 
-// OCR confuses 0 with o/O and 1 with l/I in numeric cells.
-std::string map_digits(std::string s) {
-  for (char& c : s) {
+// OCR confuses 0 with o/O and 1 with l/I in numeric cells, and 1 with ] or | after a digit
+// (before the first digit they are the cell's edge).
+std::string map_digits(const std::string& in) {
+  std::string s;
+  for (char c : in) {
+    const bool after_digit = !s.empty() && s.back() >= '0' && s.back() <= '9';
     if (c == 'o' || c == 'O' || c == 'D') c = '0';
     if (c == 'l' || c == 'I') c = '1';
+    if (c == ']' || c == '|') {
+      if (!after_digit) continue;
+      c = '1';
+    }
+    s.push_back(c);
   }
   return s;
 }
@@ -108,11 +116,18 @@ struct Ctx {
     first = map_digits(first);
     if (!reread || c.boxes.empty() || !mostly_digits(first)) return first;
     if (text::all_digits(first) && !suspect) return first;
+    // The cell: from the first to the last code point, as high as most of them (one tall box —
+    // a bracket, a speck joined to a rule — must not reach into the row above).
+    std::vector<int> tops, bottoms;
     Box b = c.boxes.front();
     for (const Box& x : c.boxes) {
-      b.x0 = std::min(b.x0, x.x0), b.y0 = std::min(b.y0, x.y0);
-      b.x1 = std::max(b.x1, x.x1), b.y1 = std::max(b.y1, x.y1);
+      b.x0 = std::min(b.x0, x.x0), b.x1 = std::max(b.x1, x.x1);
+      tops.push_back(x.y0), bottoms.push_back(x.y1);
     }
+    std::nth_element(tops.begin(), tops.begin() + static_cast<long>(tops.size() / 2), tops.end());
+    std::nth_element(bottoms.begin(), bottoms.begin() + static_cast<long>(bottoms.size() / 2),
+                     bottoms.end());
+    b.y0 = tops[tops.size() / 2], b.y1 = bottoms[bottoms.size() / 2];
     auto second = reread(c.page, b);
     if (!second || second->empty()) return first;
     return *second;

@@ -113,6 +113,11 @@ int Line::visible() const {
 
 namespace {
 
+const Label* find_label(std::u32string_view text) {
+  return &*std::find_if(std::begin(kLabels), std::end(kLabels),
+                        [&](const Label& x) { return x.text == text; });
+}
+
 Line prepare(const TextLine& tl) {
   Line l{&tl, text::decode_utf8(text::to_half_width(utf8(tl.text))), {}, {}, false, false};
   if (l.norm.size() != tl.text.size()) l.norm = tl.text;
@@ -133,15 +138,20 @@ Line prepare(const TextLine& tl) {
   const bool ocr = !tl.boxes.empty();
   std::size_t k = 0;
   while (k < compact.size()) {
-    const Label* best = nullptr;
-    for (const Label& lab : kLabels) {
-      if (compact.compare(k, lab.text.size(), lab.text) == 0 &&
-          (!best || lab.text.size() > best->text.size()))
-        best = &lab;
-    }
+    auto exact_at = [&](std::size_t at) {
+      const Label* found = nullptr;
+      for (const Label& lab : kLabels) {
+        if (compact.compare(at, lab.text.size(), lab.text) == 0 &&
+            (!found || lab.text.size() > found->text.size()))
+          found = &lab;
+      }
+      return found;
+    };
+    const Label* best = exact_at(k);
     // OCR garbles one character of a long label now and then (有効期眼, 世帯上氏名): allow one
     // substitution in labels of four characters or more, on OCR text only.
-    if (!best && ocr) {
+    // (Not when a label starts exactly one character later: 「様保険者番号」 is 様 + 保険者番号.)
+    if (!best && ocr && !(k + 1 < compact.size() && exact_at(k + 1))) {
       for (const Label& lab : kLabels) {
         if (lab.text.size() < 4 || k + lab.text.size() > compact.size()) continue;
         int diff = 0;
@@ -156,8 +166,21 @@ Line prepare(const TextLine& tl) {
       // 保険者番号 at the start of a line is that 被.
       if (best->field == F::insurer_number && best->text == U"保険者番号" && k == 1 &&
           compact[0] > 0x3000 && l.hits.empty())
-        best = &*std::find_if(std::begin(kLabels), std::end(kLabels),
-                              [](const Label& x) { return x.text == U"被保険者番号"; });
+        best = find_label(U"被保険者番号");
+      // OCR garbles two characters of 保険者番号 now and then (保険春番号 read as 番号 alone):
+      // a bare 番号 right after what is left of 保険者 is the insurer's, unless a 被 says it is
+      // the insured's.
+      if (ocr && best->text == U"番号" && k > 0) {
+        auto before = [&](std::size_t n, std::u32string_view set) {
+          for (std::size_t j = k >= n ? k - n : 0; j < k; ++j)
+            if (set.find(compact[j]) != std::u32string_view::npos) return true;
+          return false;
+        };
+        if (before(5, U"被"))
+          best = find_label(U"被保険者番号");
+        else if (before(3, U"保険者"))
+          best = find_label(U"保険者番号");
+      }
       l.hits.push_back({best, idx[k], idx[k + len - 1] + 1});
       k += len;
     } else {

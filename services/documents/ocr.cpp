@@ -67,7 +67,7 @@ PixPtr clean_page(Pix* input, int dpi) {
   if (!blurred) return nullptr;
   // Between toner (~10-40 on a scan) and the grey label shading (~200): thin Mincho strokes
   // survive, the shading does not. 140..175 read the test scans equally well.
-  PixPtr bin(pixThresholdToBinary(blurred.get(), 160));
+  PixPtr bin(pixThresholdToBinary(blurred.get(), 175));
   if (!bin) return nullptr;
   const int run = std::max(20, 60 * dpi / kDpi);
   PixPtr rules(pixOpenBrick(nullptr, bin.get(), run, 1));
