@@ -882,7 +882,7 @@ def main():
                   ("cert_kouki_card_wrapped", "notice_header_kyokai", "cert_copy_kokuho",
                    "legacy_card_kokuho_suffix")]
     picked = rng.sample(candidates, min(max(args.scans - len(always), 0), len(candidates)))
-    picked += [d for d in docs if d["id"] in always]
+    picked += [d for d in docs if d["id"] in always][:max(args.scans, 0)]
     scans = []
     for i, d in enumerate(sorted(picked, key=lambda d: d["id"])):
         fmt = "jpeg" if i % 6 == 1 else ("pdf" if i % 6 == 4 else "png")
