@@ -2,6 +2,7 @@
 #include <madoguchi/audit/postgres.hpp>
 #include <madoguchi/audit/schema.hpp>
 #include <madoguchi_test/postgres.hpp>
+#include <madoguchi_test/process.hpp>
 
 #include "codec.hpp"
 #include "spool.hpp"
@@ -197,9 +198,8 @@ TEST_F(AuditSinkTest, DatabaseStoppedUnderLoadLosesAndDuplicatesNothing) {
   auto sink = open_sink(cfg);
   ASSERT_TRUE(sink);
   LoadGenerator load(*sink, 8, 2ms);
-  std::this_thread::sleep_for(2s);
-  const auto before_outage = load.acked_count();
-  EXPECT_GT(before_outage, 100u);
+  ASSERT_TRUE(madoguchi_test::wait_until([&] { return load.acked_count() > 100u; }, 20s))
+      << "the load never got going";
 
   pg.stop_immediate();
   std::this_thread::sleep_for(3s);
@@ -244,7 +244,13 @@ TEST_F(AuditSinkTest, SlowDatabaseSpillsToTheSpool) {
   std::thread locker([&] {
     pg.psql("BEGIN; LOCK TABLE audit_checks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;");
   });
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(madoguchi_test::wait_until(
+      [&] {
+        return pg.psql("SELECT count(*) FROM pg_locks WHERE granted AND mode = "
+                       "'AccessExclusiveLock' AND relation = 'audit_checks'::regclass") == "1";
+      },
+      10s))
+      << "the table was never locked";
   std::set<std::string> ids;
   const auto t0 = std::chrono::steady_clock::now();
   int spooled = 0;
@@ -372,12 +378,24 @@ TEST_F(AuditSinkTest, ReplayStuckBehindALockDoesNotHoldNewRecords) {
   std::thread locker([&] {
     pg.psql("BEGIN; LOCK TABLE audit_checks IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(4); COMMIT;");
   });
-  std::this_thread::sleep_for(500ms);
+  ASSERT_TRUE(madoguchi_test::wait_until(
+      [&] {
+        return pg.psql("SELECT count(*) FROM pg_locks WHERE granted AND mode = "
+                       "'AccessExclusiveLock' AND relation = 'audit_checks'::regclass") == "1";
+      },
+      10s))
+      << "the table was never locked";
   PostgresAuditConfig cfg;
   cfg.slow_bound = 300ms;
   auto sink = open_sink(cfg);  // starts replaying, blocks on the lock
   ASSERT_TRUE(sink);
-  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(madoguchi_test::wait_until(
+      [&] {
+        return pg.psql("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'") !=
+               "0";
+      },
+      10s))
+      << "the replay never waited for the lock";
   const auto t0 = std::chrono::steady_clock::now();
   auto r = make_record();
   auto res = sink->write(r);

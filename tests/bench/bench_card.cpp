@@ -1,7 +1,7 @@
 // bench_card: "read identity" over the real stack (pcscd -f + vpcd + madoguchi-vcard).
 // Prints APDU count and bytes on the wire for Madoguchi's reader against OpenSC reading the same
 // certificates (counted by the virtual card's APDU log), and the time per card read.
-//   bench_card [--reads N] [--smoke]      (needs root; only one pcscd per machine)
+//   bench_card [--reads N] [--smoke]      (needs root; run through tests/support/private-pcscd.sh)
 #include "card_test_support.hpp"
 
 #include <chrono>

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <mutex>
 #include <sstream>
@@ -115,8 +116,6 @@ std::string hex(const Bytes& b) {
 
 namespace {
 
-const fs::path kPidFile = "/tmp/madoguchi-card-test-pcscd.pid";
-
 std::vector<pid_t> running_pcscd() {
   std::vector<pid_t> out;
   for (const auto& e : fs::directory_iterator("/proc")) {
@@ -135,62 +134,72 @@ std::vector<pid_t> running_pcscd() {
   return out;
 }
 
-bool alive(pid_t pid) { return fs::exists("/proc/" + std::to_string(pid)); }
+// The test binary runs under tests/support/private-pcscd.sh (ctest does that): its own mount
+// and PID namespace, so /run/pcscd and /proc are this test's alone and no other pcscd is seen.
+void require_private_namespace() {
+  const char* v = std::getenv("MADOGUCHI_TEST_PRIVATE_PCSCD");
+  if (!v || std::string(v) != "1")
+    throw std::runtime_error(
+        "card tests start their own pcscd and must not touch the machine's: run them through "
+        "ctest, or as tests/support/private-pcscd.sh <test binary>");
+}
 
-// Kill a pcscd an earlier (crashed) run of these tests left behind; wait for any other to end.
-void ensure_no_pcscd() {
-  pid_t stale = -1;
-  if (std::ifstream in(kPidFile); in) in >> stale;
-  for (pid_t pid : running_pcscd()) {
-    if (pid == stale) {
-      ::kill(pid, SIGTERM);
-      for (int i = 0; i < 100 && alive(pid); ++i) std::this_thread::sleep_for(50ms);
-      if (alive(pid)) ::kill(pid, SIGKILL);
-    }
+// vpcd listens on its port and the next one (two slots); both must be free.
+unsigned short pick_vpcd_port() {
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const unsigned short p = madoguchi_test::free_port();
+    if (p < 65535 && madoguchi_test::port_is_free(p) &&
+        madoguchi_test::port_is_free(static_cast<unsigned short>(p + 1)))
+      return p;
   }
-  const auto deadline = std::chrono::steady_clock::now() + 60s;
-  while (!running_pcscd().empty()) {
-    if (std::chrono::steady_clock::now() > deadline)
-      throw std::runtime_error(
-          "another pcscd is running on this machine (only one can); stop it and rerun");
-    std::this_thread::sleep_for(200ms);
-  }
+  throw std::runtime_error("no free pair of ports for vpcd");
 }
 
 }  // namespace
+
+unsigned short vpcd_port() {
+  static const unsigned short port = pick_vpcd_port();
+  return port;
+}
 
 Pcscd::Pcscd(fs::path log_dir) : log_dir_(std::move(log_dir)) { start(); }
 Pcscd::~Pcscd() { stop(); }
 
 void Pcscd::start() {
   if (proc_) return;
-  ensure_no_pcscd();
+  require_private_namespace();
+  // A pcscd this test stopped or killed a moment ago may still be exiting.
+  if (!madoguchi_test::wait_until([] { return running_pcscd().empty(); }, 20s))
+    throw std::runtime_error("a pcscd of this test is still running");
+  const auto conf = log_dir_ / "reader.conf";
+  {
+    std::ofstream out(conf, std::ios::trunc);
+    const auto port = std::to_string(vpcd_port());
+    out << "FRIENDLYNAME \"" << kVpcdReader << "\"\n"
+        << "DEVICENAME   /dev/null:" << port << "\n"
+        << "LIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
+        << "CHANNELID    " << port << "\n";
+  }
   ++starts_;
   proc_ = std::make_unique<madoguchi_test::ChildProcess>(
-      std::vector<std::string>{"pcscd", "-f", "-a"}, std::vector<std::string>{},
-      log_dir_ / ("pcscd-" + std::to_string(starts_) + ".log"));
-  {
-    std::ofstream out(kPidFile, std::ios::trunc);
-    out << proc_->pid() << '\n';
-  }
-  const auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto readers = madoguchi::card::CardReader::list_readers();
-    if (readers) {
-      for (const auto& r : *readers)
-        if (r.rfind(kVpcdReader, 0) == 0) return;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  throw std::runtime_error("pcscd did not show the vpcd reader:\n" + log());
+      std::vector<std::string>{"pcscd", "-f", "-a", "-c", conf.string()},
+      std::vector<std::string>{}, log_dir_ / ("pcscd-" + std::to_string(starts_) + ".log"));
+  const bool up = madoguchi_test::wait_until(
+      [] {
+        auto readers = madoguchi::card::CardReader::list_readers();
+        if (readers)
+          for (const auto& r : *readers)
+            if (r.rfind(kVpcdReader, 0) == 0) return true;
+        return false;
+      },
+      10s);
+  if (!up) throw std::runtime_error("pcscd did not show the vpcd reader:\n" + log());
 }
 
 void Pcscd::stop() {
   if (!proc_) return;
   proc_->stop(SIGTERM, 10s);
   proc_.reset();
-  std::error_code ec;
-  fs::remove(kPidFile, ec);
 }
 
 std::string Pcscd::log() const {
@@ -208,8 +217,10 @@ VirtualCard::VirtualCard(fs::path persona, fs::path dir, std::vector<std::string
   static std::atomic<int> n{0};
   const int id = n++;
   apdu_log_ = dir / ("apdu-" + std::to_string(id) + ".log");
-  std::vector<std::string> argv = {vcard_binary().string(), "run",        "--persona",
-                                   persona.string(),        "--apdu-log", apdu_log_.string()};
+  std::vector<std::string> argv = {vcard_binary().string(), "run",
+                                   "--persona",             persona.string(),
+                                   "--apdu-log",            apdu_log_.string(),
+                                   "--port",                std::to_string(vpcd_port())};
   argv.insert(argv.end(), extra_args.begin(), extra_args.end());
   proc_ = std::make_unique<madoguchi_test::ChildProcess>(
       argv, std::vector<std::string>{}, dir / ("vcard-" + std::to_string(id) + ".log"));
@@ -234,13 +245,12 @@ std::vector<std::string> VirtualCard::commands() const {
 
 bool wait_card_present(bool present, std::chrono::milliseconds timeout) {
   madoguchi::card::CardReader reader({kVpcdReader});
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto p = reader.card_present();
-    if (p && *p == present) return true;
-    std::this_thread::sleep_for(50ms);
-  }
-  return false;
+  return madoguchi_test::wait_until(
+      [&] {
+        auto p = reader.card_present();
+        return p && *p == present;
+      },
+      timeout);
 }
 
 }  // namespace card_test

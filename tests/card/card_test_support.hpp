@@ -56,8 +56,9 @@ std::string hex(const Bytes& b);
 
 inline constexpr const char* kVpcdReader = "Virtual PCD";
 
-// pcscd in the foreground (as root), started and stopped by the test. Only one pcscd may run
-// per machine: a stale one left by an earlier run from this build tree is killed first.
+// pcscd in the foreground (as root), started and stopped by the test, with a reader
+// configuration of its own (vpcd on vpcd_port()). Only inside tests/support/private-pcscd.sh's
+// namespace (ctest runs the card tests through it): the machine's pcscd is never touched.
 class Pcscd {
  public:
   explicit Pcscd(std::filesystem::path log_dir);
@@ -73,7 +74,10 @@ class Pcscd {
   int starts_ = 0;
 };
 
-// madoguchi-vcard run --persona FILE ... connected to vpcd.
+// The vpcd port of this test process (chosen free once; kept across pcscd restarts).
+unsigned short vpcd_port();
+
+// madoguchi-vcard run --persona FILE --port vpcd_port() ... connected to vpcd.
 class VirtualCard {
  public:
   VirtualCard(std::filesystem::path persona, std::filesystem::path dir,

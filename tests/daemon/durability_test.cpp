@@ -180,7 +180,13 @@ TEST(Durability, PostgresOutageUnderLoadLosesAndDuplicatesNothing) {
       }
     });
   }
-  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(madoguchi_test::wait_until(
+      [&] {
+        std::lock_guard lock(mu);
+        return answered.size() >= 20;
+      },
+      std::chrono::milliseconds(30000)))
+      << "the load never got going";
   pg.stop_immediate();
   std::this_thread::sleep_for(std::chrono::seconds(21));
   pg.start();

@@ -3,7 +3,9 @@
 
 #include <unistd.h>
 
+#include <cstdlib>
 #include <stdexcept>
+#include <string>
 
 namespace madoguchi_test {
 
@@ -26,10 +28,12 @@ std::string as_postgres(const std::string& cmd) {
 }  // namespace
 
 TempPostgres::TempPostgres() {
-  // Under /tmp, not the build tree: the postgres user must reach it, and a clone under a
+  // In $MADOGUCHI_TEST_RUN_DIR when the run has one (deploy/test.sh: a directory the postgres
+  // user can reach, cleaned with the run), else under /tmp, not the build tree: a clone under a
   // private home directory (mode 700) would not be reachable.
-  char tmpl[] = "/tmp/madoguchi-pg-XXXXXX";
-  if (!::mkdtemp(tmpl)) throw std::runtime_error("TempPostgres: mkdtemp failed");
+  const char* run = std::getenv("MADOGUCHI_TEST_RUN_DIR");
+  std::string tmpl = std::string(run && *run ? run : "/tmp") + "/madoguchi-pg-XXXXXX";
+  if (!::mkdtemp(tmpl.data())) throw std::runtime_error("TempPostgres: mkdtemp failed");
   root_ = tmpl;
   data_ = root_ / "data";
   sock_ = root_ / "sock";

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <signal.h>
+#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <random>
 #include <sstream>
@@ -23,32 +25,99 @@ namespace madoguchi_test {
 std::filesystem::path source_dir() { return MADOGUCHI_SOURCE_DIR; }
 std::filesystem::path binary_dir() { return MADOGUCHI_BINARY_DIR; }
 
+namespace {
+
+// Field 22 of /proc/PID/stat: when the process started (clock ticks since boot). With the pid it
+// names one process for good, even after the pid is reused.
+std::string start_time(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  std::getline(in, stat);
+  const auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return {};
+  std::istringstream rest(stat.substr(close + 2));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i) {
+  }
+  return field;
+}
+
+// The environment of this process with `extra` ("NAME=value") added or replacing. MADOGUCHI_*
+// variables are not passed on: a child sees only those the test gives it (the daemon refuses
+// names it does not know, and a developer's own settings must not change a test).
+std::vector<std::string> child_environment(const std::vector<std::string>& extra) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string entry = *e;
+    if (entry.rfind("MADOGUCHI_", 0) == 0) continue;
+    const auto name = entry.substr(0, entry.find('=') + 1);
+    bool replaced = false;
+    for (const auto& x : extra) replaced = replaced || x.rfind(name, 0) == 0;
+    if (!replaced) env.push_back(entry);
+  }
+  env.insert(env.end(), extra.begin(), extra.end());
+  return env;
+}
+
+}  // namespace
+
+std::filesystem::path run_dir() {
+  if (const char* d = std::getenv("MADOGUCHI_TEST_RUN_DIR"); d && *d) return d;
+  return binary_dir() / "test-var";
+}
+
 ChildProcess::ChildProcess(std::vector<std::string> argv, std::vector<std::string> extra_env,
                            std::filesystem::path log_file)
     : log_file_(std::move(log_file)) {
   if (argv.empty()) throw std::invalid_argument("ChildProcess: empty argv");
-  pid_ = ::fork();
-  if (pid_ < 0) throw std::runtime_error("fork failed");
-  if (pid_ == 0) {
-    ::setpgid(0, 0);  // own process group: stop() reaches grandchildren too
-    if (!log_file_.empty()) {
-      int fd = ::open(log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
-      if (fd >= 0) {
-        ::dup2(fd, 1);
-        ::dup2(fd, 2);
-        ::close(fd);
-      }
-    }
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, 0);
-    for (const auto& e : extra_env) ::putenv(const_cast<char*>(e.c_str()));
-    std::vector<char*> args;
-    for (auto& a : argv) args.push_back(a.data());
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    std::perror("execvp");
-    ::_exit(127);
+  // posix_spawn, not fork: after fork in a threaded process only async-signal-safe calls are
+  // allowed, and a child that allocates can deadlock on a lock another thread held.
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!log_file_.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, log_file_.c_str(), O_WRONLY | O_CREAT | O_APPEND,
+                                     0644);
+    posix_spawn_file_actions_adddup2(&actions, 1, 2);
   }
+  // Own process group: stop() reaches grandchildren too. Default signal dispositions and an
+  // empty mask, whatever this process blocks.
+  sigset_t none, all;
+  sigemptyset(&none);
+  sigfillset(&all);
+  posix_spawnattr_setpgroup(&attr, 0);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                      POSIX_SPAWN_SETSIGDEF);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  auto env_strings = child_environment(extra_env);
+  std::vector<char*> env;
+  for (auto& e : env_strings) env.push_back(e.data());
+  env.push_back(nullptr);
+  const int rc = ::posix_spawnp(&pid_, args[0], &actions, &attr, args.data(), env.data());
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (rc != 0) {
+    pid_ = -1;
+    throw std::runtime_error("cannot start " + argv[0] + ": " + std::strerror(rc));
+  }
+  std::error_code ec;
+  const auto pids = run_dir() / "pids";
+  std::filesystem::create_directories(pids, ec);
+  pid_file_ = pids / std::to_string(pid_);
+  std::ofstream(pid_file_) << pid_ << ' ' << start_time(pid_) << ' ' << argv[0] << '\n';
+}
+
+void ChildProcess::forget() {
+  pid_ = -1;
+  std::error_code ec;
+  if (!pid_file_.empty()) std::filesystem::remove(pid_file_, ec);
+  pid_file_.clear();
 }
 
 ChildProcess::~ChildProcess() {
@@ -60,7 +129,7 @@ bool ChildProcess::running() {
   int status = 0;
   pid_t r = ::waitpid(pid_, &status, WNOHANG);
   if (r == pid_) {
-    pid_ = -1;
+    forget();
     return false;
   }
   return true;
@@ -79,7 +148,7 @@ int ChildProcess::stop(int sig, std::chrono::milliseconds timeout) {
     pid_t r = ::waitpid(pid_, &status, WNOHANG);
     if (r == pid_) {
       ::kill(-pid_, SIGKILL);  // leftovers in its group
-      pid_ = -1;
+      forget();
       return status;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -87,7 +156,7 @@ int ChildProcess::stop(int sig, std::chrono::milliseconds timeout) {
   ::kill(-pid_, SIGKILL);
   ::kill(pid_, SIGKILL);
   ::waitpid(pid_, &status, 0);
-  pid_ = -1;
+  forget();
   return -1;
 }
 
@@ -125,6 +194,18 @@ unsigned short free_port() {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
   ::close(fd);
   return ntohs(a.sin_port);
+}
+
+bool port_is_free(unsigned short port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0) return false;
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_ANY);  // vpcd and others listen on every address
+  a.sin_port = htons(port);
+  const bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
+  ::close(fd);
+  return ok;
 }
 
 bool wait_for_port(unsigned short port, std::chrono::milliseconds timeout) {
