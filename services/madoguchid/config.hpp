@@ -16,8 +16,11 @@ nlohmann::json default_config();
 
 // Loads `file` (may be empty: defaults only) over the defaults, then applies the environment:
 // the key "listen.https_port" is overridden by MADOGUCHI_LISTEN_HTTPS_PORT, parsed as the
-// default's JSON type. Unknown keys in the file are an error ("config.unknown_key"), so a typo
-// never silently falls back to a default.
+// default's JSON type. Nothing silently means a default: unknown keys in the file
+// ("config.unknown_key"), a MADOGUCHI_* variable that names no key ("config.unknown_env"), a
+// value of another type (a fraction where a count is expected: "config.type"/"config.env"), a
+// port outside 1..65535 or a negative count ("config.range") and an unknown log.level
+// ("config.log_level") are errors.
 madoguchi::Result<nlohmann::json> load_config(const std::filesystem::path& file,
                                               char** environ_vars);
 
