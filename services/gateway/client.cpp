@@ -81,6 +81,9 @@ struct GatewayClient::Impl {
   asio::executor_work_guard<asio::io_context::executor_type> work{ioc.get_executor()};
   std::thread io_thread;
   std::deque<std::unique_ptr<Conn>> idle;  // touched only on the I/O thread
+  // The last TLS session the gateway gave us: new connections resume it (an abbreviated
+  // handshake, no certificate exchange or RSA signature). I/O thread only.
+  SSL_SESSION* tls_session = nullptr;
 
   std::mutex breaker_mutex;
   BreakerState breaker = BreakerState::Closed;
@@ -96,6 +99,7 @@ struct GatewayClient::Impl {
     work.reset();
     ioc.stop();
     if (io_thread.joinable()) io_thread.join();
+    if (tls_session) SSL_SESSION_free(tls_session);
   }
 
   double jitter() {
@@ -194,6 +198,7 @@ struct GatewayClient::Impl {
       if (!is_ip_address(config.host))
         SSL_set_tlsext_host_name(conn->stream.native_handle(), config.host.c_str());
       conn->stream.set_verify_callback(ssl::host_name_verification(config.host));
+      if (tls_session) SSL_set_session(conn->stream.native_handle(), tls_session);
       co_await conn->stream.async_handshake(ssl::stream_base::client,
                                             asio::redirect_error(asio::use_awaitable, ec));
       if (ec == beast::error::timeout)
@@ -229,11 +234,26 @@ struct GatewayClient::Impl {
     }
     auto res = parser.release();
     Outcome o{"", "", res.result_int(), std::move(res.body())};
+    if (!reused) remember_session(conn->stream.native_handle());
     if (res.keep_alive() && idle.size() < config.max_idle_connections) {
       lowest.expires_never();
       idle.push_back(std::move(conn));
     }
     co_return o;
+  }
+
+  // After a first exchange on a new connection (TLS 1.3 sends its session tickets after the
+  // handshake): keep that session for the next new connections.
+  void remember_session(SSL* ssl) {
+    if (SSL_session_reused(ssl)) return;
+    SSL_SESSION* s = SSL_get1_session(ssl);
+    if (!s) return;
+    if (!SSL_SESSION_is_resumable(s)) {
+      SSL_SESSION_free(s);
+      return;
+    }
+    if (tls_session) SSL_SESSION_free(tls_session);
+    tls_session = s;
   }
 
   static bool is_transport_failure(const Outcome& o) {
