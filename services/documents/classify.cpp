@@ -174,7 +174,7 @@ Classification classify(const std::vector<Line>& lines, const Extraction& x) {
   const bool blank_form =
       !x.fields.insurer_number && !x.fields.number &&
       (x.labelled[static_cast<int>(F::insurer_number)] || x.labelled[static_cast<int>(F::number)]);
-  const bool eligibility_title = seen[0] || seen[3] || seen[7] || seen[10] || seen[11];
+  const bool eligibility_title = seen[0] || seen[3] || seen[7] || seen[10] || seen[11] || seen[12];
   if (other) {
     r.type = T::OtherDocument;
     r.other_kind = other;

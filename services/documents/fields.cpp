@@ -145,7 +145,9 @@ Parsed run(const Candidate& c, const DigitReader& reread, F&& body) {
   return body(x);
 }
 
-Parsed insurer_number(const Candidate& c, DocumentFields& f, const DigitReader& rr) {
+std::string without_seal(std::string v);
+
+Parsed insurer_number_only(const Candidate& c, DocumentFields& f, const DigitReader& rr) {
   return run(c, rr, [&](Ctx& x) {
     auto r = InsurerNumber::parse(x.digits(x.id()));
     if (!r) {
@@ -155,6 +157,40 @@ Parsed insurer_number(const Candidate& c, DocumentFields& f, const DigitReader& 
     f.insurer_number = *r;
     return x.ok(r->digits());
   });
+}
+
+// 「39131016 東京都後期高齢者医療広域連合 印」: the number first (6 or 8 digits), then the name.
+// nullopt when the value is not of that shape.
+std::optional<Parsed> split_number_and_name(const Candidate& c, DocumentFields& f,
+                                            const DigitReader& rr) {
+  const std::u32string& n = c.norm;
+  auto digit = [](char32_t ch) { return (ch >= U'0' && ch <= U'9') || ch == U'O' || ch == U'o'; };
+  std::size_t b = 0;
+  while (b < n.size() && is_space(n[b])) ++b;
+  std::size_t e = b;
+  while (e < n.size() && digit(n[e])) ++e;
+  if (e - b != 6 && e - b != 8) return std::nullopt;
+  // the name is words after a space: not 「138156-01」
+  if (e < n.size() && !is_space(n[e]) && n[e] < 0x3000) return std::nullopt;
+  Candidate num = c;
+  num.norm = n.substr(b, e - b);
+  num.raw = c.raw.substr(b, e - b);
+  if (c.boxes.size() == n.size())
+    num.boxes.assign(c.boxes.begin() + static_cast<long>(b),
+                     c.boxes.begin() + static_cast<long>(e));
+  Parsed p = insurer_number_only(num, f, rr);
+  if (!p.ok) return p;
+  const std::string name = without_seal(clean_text(c.raw.substr(e)));
+  if (!name.empty() && !f.insurer_name) f.insurer_name = name;
+  return p;
+}
+
+Parsed insurer_number(const Candidate& c, DocumentFields& f, const DigitReader& rr) {
+  Parsed p = insurer_number_only(c, f, rr);
+  if (p.ok) return p;
+  // Some layouts print the insurer's name in the 保険者番号 cell, after the number.
+  if (auto split = split_number_and_name(c, f, rr)) return *split;
+  return p;
 }
 
 template <auto Member, class T>
@@ -267,24 +303,8 @@ Parsed words(const Candidate& c, DocumentFields& f, const DigitReader& rr) {
 // 「39131015 東京都後期高齢者医療広域連合 印」: the number first, then the name.
 Parsed number_and_name(const Candidate& c, DocumentFields& f, const DigitReader& rr) {
   return run(c, rr, [&](Ctx& x) {
-    const std::u32string& n = c.norm;
-    std::size_t b = 0;
-    while (b < n.size() && !(n[b] >= U'0' && n[b] <= U'9')) ++b;
-    std::size_t e = b;
-    while (e < n.size() && ((n[e] >= U'0' && n[e] <= U'9') || n[e] == U'O' || n[e] == U'o')) ++e;
-    if (b == e) return x.fail(make_error("insurer_number.missing", "no insurer number"));
-    Candidate num = c;
-    num.norm = n.substr(b, e - b);
-    num.raw = c.raw.substr(b, e - b);
-    if (c.boxes.size() == n.size())
-      num.boxes.assign(c.boxes.begin() + static_cast<long>(b),
-                       c.boxes.begin() + static_cast<long>(e));
-    Parsed p = insurer_number(num, f, rr);
-    if (!p.ok) return p;
-    std::u32string rest = c.raw.substr(0, b) + c.raw.substr(e);
-    const std::string name = without_seal(clean_text(rest));
-    if (!name.empty()) f.insurer_name = name;
-    return p;
+    if (auto p = split_number_and_name(c, f, rr)) return *p;
+    return x.fail(make_error("insurer_number.missing", "no insurer number"));
   });
 }
 

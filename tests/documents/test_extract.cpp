@@ -193,6 +193,18 @@ TEST(DocumentsExtract, KoukiNumberAndNameInOneCell) {
   EXPECT_EQ(j["fields"]["insurer_name"], "東京都後期高齢者医療広域連合");
 }
 
+TEST(DocumentsExtract, InsurerNameInTheInsurerNumberCell) {
+  const json j = text(
+      "後期高齢者医療 資格確認書\n被保険者番号 12345678\n有効期限 令和8年7月31日\n"
+      "保険者番号 39131016 東京都後期高齢者医療広域連合 印\n");
+  EXPECT_EQ(j["fields"]["insurer_number"], "39131016");
+  EXPECT_EQ(j["fields"]["insurer_name"], "東京都後期高齢者医療広域連合");
+  // A number with a wrong check digit is still an error, name or not.
+  const json k = text("資格確認書\n保険者番号 39131015 東京都後期高齢者医療広域連合\n");
+  EXPECT_FALSE(k["fields"].contains("insurer_number"));
+  EXPECT_TRUE(has(k, "insurer_number.check_digit"));
+}
+
 TEST(DocumentsExtract, IssueDateBeforeTheWordOnLegacyCards) {
   json j = text("健康保険被保険者証   令和3年4月1日交付\n記号 1 番号 2\n保険者番号 33120015\n");
   EXPECT_EQ(j["fields"]["issued_on"], "2021-04-01");
