@@ -62,19 +62,35 @@ Result<std::string> parse_card_string(std::string_view text, const char* what,
   // in_place: Error is an aggregate of strings, so a bare string would be ambiguous.
   return Result<std::string>(boost::system::in_place_value, std::move(v));
 }
+// The given form minus blanks (ASCII and ideographic): full-width characters and hyphens stay as
+// they came, but the spacing of a label or an OCR read is never sent on.
+std::string without_blanks(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') continue;
+    if (text.substr(i, 3) == "\xE3\x80\x80") {  // U+3000
+      i += 2;
+      continue;
+    }
+    out.push_back(c);
+  }
+  return out;
+}
 }  // namespace
 
 Result<InsuredSymbol> InsuredSymbol::parse(std::string_view text) {
   auto v = parse_card_string(text, "symbol", 38);
   if (!v) return v.error();
-  return InsuredSymbol(std::move(*v), std::string(text));
+  return InsuredSymbol(std::move(*v), without_blanks(text));
 }
 std::string InsuredSymbol::masked() const { return mask::all(value_); }
 
 Result<InsuredNumber> InsuredNumber::parse(std::string_view text) {
   auto v = parse_card_string(text, "number", 38);
   if (!v) return v.error();
-  return InsuredNumber(std::move(*v), std::string(text));
+  return InsuredNumber(std::move(*v), without_blanks(text));
 }
 std::string InsuredNumber::masked() const { return mask::all(value_); }
 

@@ -558,6 +558,17 @@ TEST(Mapping, RecordBecomesDomainQualification) {
   EXPECT_EQ(q->insurer_name, "窓口健康保険組合");
 }
 
+TEST(Mapping, IdentifiersGoBackAsGivenLessBlanks) {
+  auto symbol = madoguchi::InsuredSymbol::parse(" 医国　１２３ ");
+  ASSERT_TRUE(symbol);
+  EXPECT_EQ(symbol->value(), "医国123");
+  EXPECT_EQ(symbol->as_given(), "医国１２３");
+  auto number = madoguchi::InsuredNumber::parse("０１２３‐００１");
+  ASSERT_TRUE(number);
+  EXPECT_EQ(number->as_given(), "０１２３‐００１");
+  EXPECT_EQ(*number, madoguchi::InsuredNumber::parse("0123-001").value());  // compared normalised
+}
+
 TEST(Mapping, BadInsurerNumberIsAProtocolError) {
   auto r = record();
   r.insurer_number = "06139993";  // wrong check digit

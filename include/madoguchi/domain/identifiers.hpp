@@ -36,7 +36,7 @@ class InsuredSymbol {
  public:
   static Result<InsuredSymbol> parse(std::string_view text);
   const std::string& value() const { return value_; }  // normalised: compare by this
-  // Exactly as given (full-width forms, blanks): what goes back to the gateway.
+  // As given (full-width forms and hyphens kept, blanks dropped): what goes back to the gateway.
   const std::string& as_given() const { return given_; }
   std::string masked() const;
   friend bool operator==(const InsuredSymbol& a, const InsuredSymbol& b) {
@@ -55,7 +55,7 @@ class InsuredNumber {
  public:
   static Result<InsuredNumber> parse(std::string_view text);
   const std::string& value() const { return value_; }  // normalised: compare by this
-  // Exactly as given (full-width forms, blanks): what goes back to the gateway.
+  // As given (full-width forms and hyphens kept, blanks dropped): what goes back to the gateway.
   const std::string& as_given() const { return given_; }
   std::string masked() const;
   friend bool operator==(const InsuredNumber& a, const InsuredNumber& b) {
