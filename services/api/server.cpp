@@ -19,6 +19,8 @@
 #include <mutex>
 #include <thread>
 
+#include "request_target.hpp"
+
 namespace madoguchi::api {
 
 namespace asio = boost::asio;
@@ -29,42 +31,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
-        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
-      out.push_back(static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16)));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
 Request to_request(http::request<http::string_body>&& req, const std::string& remote) {
   Request r;
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
-  const auto q = r.target.find('?');
-  r.path = url_decode(std::string_view(r.target).substr(0, q), false);
-  if (q != std::string::npos) {
-    std::string_view qs = std::string_view(r.target).substr(q + 1);
-    while (!qs.empty()) {
-      const auto amp = qs.find('&');
-      const std::string_view pair = qs.substr(0, amp);
-      const auto eq = pair.find('=');
-      if (!pair.empty())
-        r.query[url_decode(pair.substr(0, eq), true)] =
-            eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
-      if (amp == std::string_view::npos) break;
-      qs.remove_prefix(amp + 1);
-    }
-  }
+  detail::parse_target(r.target, r.path, r.query);  // request_target.cpp (fuzzed)
   for (const auto& f : req) {
     std::string name(f.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));

@@ -1,0 +1,37 @@
+// libFuzzer target for the HTTP request parts the daemon reads itself (Beast frames the message):
+// the request target (path and query, percent- and form-decoding) and multipart/form-data
+// bodies. The first input line is the target and the Content-Type, the rest the body.
+#include <madoguchi/api/multipart.hpp>
+
+#include "request_target.hpp"
+
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <map>
+#include <string>
+#include <string_view>
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  namespace api = madoguchi::api;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);
+  const auto nl = input.find('\n');
+  const std::string_view head = input.substr(0, nl);
+  const std::string_view body = nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
+
+  std::string path;
+  std::map<std::string, std::string> query;
+  api::detail::parse_target(head, path, query);
+  // Decoding never grows the text.
+  if (path.size() > head.size()) std::abort();
+
+  api::MultipartLimits limits;
+  if (auto parts = api::parse_multipart(head, body, limits)) {
+    if (parts->size() > limits.max_parts) std::abort();
+    for (const auto& p : *parts)  // every part a view into the body
+      if (p.body.data() < body.data() || p.body.data() + p.body.size() > body.data() + body.size())
+        std::abort();
+  }
+  (void)api::is_multipart_form(head);
+  return 0;
+}
