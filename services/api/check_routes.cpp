@@ -66,6 +66,14 @@ nlohmann::json to_json(const audit::AuditRecord& r) {
   if (!r.presentation_context.empty()) j["presentation_context"] = r.presentation_context;
   if (!r.batch_id.empty()) j["batch_id"] = r.batch_id;
   if (!r.document_sha256.empty()) j["document_sha256"] = r.document_sha256;
+  if (r.visit_date) j["visit_date"] = *r.visit_date;
+  if (r.method == audit::Method::Document) {
+    j["document_copy"] = r.document_copy;
+    j["card_shown"] = r.card_shown;
+  }
+  if (!r.card_fault.empty()) j["card_fault"] = r.card_fault;
+  if (!r.card_check_id.empty()) j["card_check_id"] = r.card_check_id;
+  if (!r.reconfirms_check_id.empty()) j["reconfirms_check_id"] = r.reconfirms_check_id;
   nlohmann::json gw = nlohmann::json::object();
   if (r.qualification_validity) gw["qualification_validity"] = *r.qualification_validity;
   if (r.processing_status) gw["processing_status"] = *r.processing_status;
@@ -90,7 +98,7 @@ void add_check_routes(Router& router, audit::AuditReader& reader) {
       q.outcome = audit::outcome_from_string(o);
       if (!q.outcome)
         return problem(400, "api.bad_outcome", "Bad query",
-                       "outcome is accepted, accepted_unconfirmed, refused or failed");
+                       "outcome is accepted, accepted_unconfirmed, refused, failed or needs_more");
     }
     if (const std::string l = req.query_param("limit"); !l.empty()) {
       int limit = 0;

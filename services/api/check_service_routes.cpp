@@ -54,13 +54,21 @@ nlohmann::json to_json(const Decision& d) {
   nlohmann::json reasons = nlohmann::json::array();
   for (ReasonCode r : d.reasons) {
     const ReasonText& t = describe(r);
-    reasons.push_back(
-        {{"code", t.code}, {"message_ja", t.message_ja}, {"message_en", t.message_en}});
+    // The sentence with its dates and counts (the expiry date, the tries left, the PDF's age).
+    reasons.push_back({{"code", t.code},
+                       {"message_ja", message_ja(r, d.facts)},
+                       {"message_en", message_en(r, d.facts)}});
   }
   nlohmann::json j{{"outcome", to_string(d.outcome)},
                    {"reasons", reasons},
                    {"message_ja", d.message_ja()},
-                   {"message_en", d.message_en()}};
+                   {"message_en", d.message_en()},
+                   {"next_step_ja", d.next_step_ja()},
+                   {"next_step_en", d.next_step_en()}};
+  if (d.facts.saved_on) {
+    j["mynaportal_saved_on"] = d.facts.saved_on->iso();
+    if (d.facts.saved_age_days) j["mynaportal_saved_age_days"] = *d.facts.saved_age_days;
+  }
   if (d.qualification) j["qualification"] = qualification_json(*d.qualification);
   return j;
 }
@@ -151,10 +159,48 @@ static std::optional<policy::DocumentType> policy_type(documents::DocumentType t
 }
 
 static std::optional<policy::PresentationContext> parse_context(const std::string& s) {
-  if (s == "patient") return policy::PresentationContext::Patient;
-  if (s == "card_unreadable") return policy::PresentationContext::CardUnreadable;
-  if (s == "escort") return policy::PresentationContext::Escort;
-  return std::nullopt;
+  return policy::context_from_string(s);
+}
+
+
+// The desk's sentence for input that could not become a check (422 answers carry it too).
+static std::string input_error_ja(std::string_view code) {
+  struct Row {
+    std::string_view prefix, message;
+  };
+  static constexpr Row kRows[] = {
+      {"document.not_proof_of_insurance",
+       "この書類は保険資格の証明になりません（限度額適用認定証・受給者証・領収書など）。マイナ保険証"
+       "または資格確認書をお持ちください。"},
+      {"document.", "書類を読み取れないか、記載内容に誤りがあります。原本をご確認ください。"},
+      {"insurer_number.", "保険者番号が正しくありません。書類の記載をご確認ください。"},
+      {"symbol.individual_number",
+       "個人番号（マイナンバー）は使えません。保険の記号・番号を入力してください。"},
+      {"number.individual_number",
+       "個人番号（マイナンバー）は使えません。保険の記号・番号を入力してください。"},
+      {"symbol.", "記号が正しくありません。書類の記載をご確認ください。"},
+      {"number.", "番号が正しくありません。書類の記載をご確認ください。"},
+      {"branch.", "枝番が正しくありません（2桁）。書類の記載をご確認ください。"},
+      {"birth_date.", "生年月日が正しくありません。"},
+      {"visit_date.", "受診日が正しくありません（書類・カードでの確認は本日分のみ）。"},
+  };
+  for (const Row& r : kRows)
+    if (code.substr(0, r.prefix.size()) == r.prefix) return std::string(r.message);
+  return "入力内容をご確認ください。";
+}
+
+static Response unprocessable(const Error& e, std::string_view title) {
+  Response r = problem(422, e.code, title, e.message);
+  auto j = nlohmann::json::parse(r.body);
+  j["message_ja"] = input_error_ja(e.code);
+  r.body = j.dump();
+  return r;
+}
+
+// Query flags: "true"/"1" or "false"/"0"/absent.
+static bool flag(const Request& req, const char* key) {
+  const std::string v = req.query_param(key);
+  return v == "true" || v == "1";
 }
 
 // 422 for input that could not become a check, carrying the check id of its audit record; 503
@@ -163,7 +209,7 @@ static Response rejected_response(const Result<std::string>& audited, const Erro
                                   std::string_view title) {
   if (!audited)
     return problem(503, audited.error().code, "Audit log unavailable", audited.error().message);
-  Response r = problem(422, e.code, title, e.message);
+  Response r = unprocessable(e, title);
   auto j = nlohmann::json::parse(r.body);
   j["check_id"] = *audited;
   r.body = j.dump();
@@ -190,14 +236,15 @@ void add_check_service_routes(Router& router, check::CheckService& service,
   // Or multipart/form-data as a browser sends it: one or more files plus the context
   // (accept_form_uploads hands each file to this handler as the whole body).
   const Handler one_document = [&service, terminal_id, allow_visit_date](const Request& req) {
-               const auto context = parse_context(req.query_param("context", "patient"));
+               const auto context = parse_context(req.query_param("context", "counter"));
                if (!context)
                  return problem(400, "api.bad_context", "Bad query",
-                                "context is patient, card_unreadable or escort");
+                                "context is counter, parent_with_child, card_unreadable, "
+                                "school_escort or receipt_system");
                documents::InspectOptions options;
                auto visit = visit_date_of(req.query_param("visit_date"), allow_visit_date);
                if (!visit)
-                 return problem(422, visit.error().code, "Bad visit date", visit.error().message);
+                 return unprocessable(visit.error(), "Bad visit date");
                options.visit_date = *visit;
                const check::Caller caller{terminal_id, req.client_id};
                const std::string sha256 = Router::sha256_hex(req.body);
@@ -226,13 +273,29 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                  return reject(Error{"document.unknown_type", "not a document the desk can accept"},
                                std::string(documents::to_string(report->type)));
 
-               const check::DocumentCheck check{
-                   .presentation = {*context, *type, report->fields.valid_from,
-                                    report->fields.valid_until},
-                   .identity = report->identity(),
-                   .birth_date = report->fields.birth_date,
-                   .visit_date = *options.visit_date,
-                   .document_sha256 = sha256};
+               // How the paper was shown: the card with it, a copy (as the desk says, or as
+               // the paper's own コピー/写し marks say), why the card could not be read.
+               policy::Presentation shown{*context, *type, report->fields.valid_from,
+                                          report->fields.valid_until};
+               shown.card_shown = flag(req, "card_shown") || *context ==
+                                  policy::PresentationContext::CardUnreadable;
+               shown.copy = flag(req, "copy") || report->copy_marked;
+               const std::string card_check_id = req.query_param("card_check_id");
+               if (!card_check_id.empty())
+                 shown.card_fault = policy::CardFault::FailedCardCheck;
+               else if (flag(req, "reader_fault"))
+                 shown.card_fault = policy::CardFault::DeclaredReaderFault;
+               shown.copay = report->fields.copay_ratio;
+               // On the notice and the PDF, 有効期限 is the 70+ ratio's; on a 資格確認書 its own.
+               if (*type != policy::DocumentType::QualificationCertificate)
+                 shown.copay_valid_until = report->fields.valid_until;
+               shown.saved_on = report->fields.saved_at;
+               const check::DocumentCheck check{.presentation = shown,
+                                                .identity = report->identity(),
+                                                .birth_date = report->fields.birth_date,
+                                                .visit_date = *options.visit_date,
+                                                .document_sha256 = sha256,
+                                                .card_check_id = card_check_id};
                Response r = decision_response(service.by_document(caller, check), check.visit_date);
                if (r.status == 200) {
                  auto j = nlohmann::json::parse(r.body);
@@ -252,7 +315,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                  return problem(400, "api.bad_json", "The body must be a JSON object");
                auto visit = visit_date_of(field(body, "visit_date"), allow_visit_date);
                if (!visit)
-                 return problem(422, visit.error().code, "Bad visit date", visit.error().message);
+                 return unprocessable(visit.error(), "Bad visit date");
                check::CardCheck check{*visit, false};
                if (auto v = body.find("visual_confirmation"); v != body.end() && v->is_boolean())
                  check.visual_confirmation = v->get<bool>();

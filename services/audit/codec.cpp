@@ -30,6 +30,12 @@ std::string to_json(const AuditRecord& r) {
       {"reasons", r.reasons},
       {"latency_us", r.latency.count()},
       {"sha256", r.document_sha256},
+      {"visit", r.visit_date ? json(*r.visit_date) : json(nullptr)},
+      {"copy", r.document_copy},
+      {"card_shown", r.card_shown},
+      {"card_fault", r.card_fault},
+      {"card_check", r.card_check_id},
+      {"reconfirms", r.reconfirms_check_id},
       {"details", r.answer_details},
   };
   return j.dump();
@@ -64,6 +70,13 @@ std::optional<AuditRecord> from_json(const std::string& payload) {
     r.reasons = j.at("reasons").get<std::vector<std::string>>();
     r.latency = std::chrono::microseconds(j.at("latency_us").get<std::int64_t>());
     r.document_sha256 = j.at("sha256").get<std::string>();
+    // Absent in records spooled before they existed.
+    if (j.contains("visit") && !j["visit"].is_null()) r.visit_date = j["visit"].get<std::string>();
+    r.document_copy = j.value("copy", false);
+    r.card_shown = j.value("card_shown", false);
+    r.card_fault = j.value("card_fault", std::string());
+    r.card_check_id = j.value("card_check", std::string());
+    r.reconfirms_check_id = j.value("reconfirms", std::string());
     r.answer_details = j.value("details", std::string());  // absent in records spooled before it
     if (!validate(r)) return std::nullopt;
     return r;

@@ -57,7 +57,8 @@ std::string int_or_null(const std::optional<int>& v) { return v ? std::to_string
 
 std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRecord*>& records) {
   std::string sql =
-      "INSERT INTO audit_checks (check_id, checked_at, terminal_id, client_id, method, "
+      "INSERT INTO audit_checks (visit_date, document_copy, card_shown, card_fault, "
+      "card_check_id, reconfirms_check_id, check_id, checked_at, terminal_id, client_id, method, "
       "document_type, presentation_context, batch_id, insurer_number, insured_symbol, "
       "insured_number, branch_number, birth_date, qualification_validity, processing_status, "
       "processing_code, gateway_error_code, outcome, reason_codes, latency_us, document_sha256, "
@@ -75,7 +76,11 @@ std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRe
         reasons += (i ? "," : "") + c.quote(r->reasons[i]);
       reasons += "]::text[]";
     }
-    sql += "(" + c.quote(r->check_id) + "," + c.quote(iso_utc(r->time)) + "," +
+    sql += "(" + (r->visit_date ? c.quote(*r->visit_date) : std::string("NULL")) + "," +
+           (r->document_copy ? "true" : "false") + "," + (r->card_shown ? "true" : "false") + "," +
+           text_or_null(c, r->card_fault) + "," + text_or_null(c, r->card_check_id) + "," +
+           text_or_null(c, r->reconfirms_check_id) + ",";
+    sql += c.quote(r->check_id) + "," + c.quote(iso_utc(r->time)) + "," +
            c.quote(r->terminal_id) + "," + c.quote(r->client_id) + "," +
            c.quote(std::string(to_string(r->method))) + "," + text_or_null(c, r->document_type) +
            "," + text_or_null(c, r->presentation_context) + "," + text_or_null(c, r->batch_id) +
@@ -93,6 +98,9 @@ std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRe
 }
 
 const char* const kSelectColumns =
+    // Issue 10's columns first (row_to_record reads them, then the rest as a slice).
+    "to_char(visit_date, 'YYYY-MM-DD'), document_copy, card_shown, coalesce(card_fault, ''), "
+    "coalesce(card_check_id::text, ''), coalesce(reconfirms_check_id::text, ''), "
     "check_id::text, (extract(epoch FROM checked_at) * 1000000)::bigint, terminal_id, "
     "client_id, method, coalesce(document_type, ''), coalesce(presentation_context, ''), "
     "coalesce(batch_id, ''), coalesce(insurer_number, ''), coalesce(insured_symbol, ''), "
@@ -102,8 +110,15 @@ const char* const kSelectColumns =
     "array_to_json(reason_codes)::text, latency_us, coalesce(document_sha256, ''), "
     "coalesce(answer_details::text, '')";
 
-AuditRecord row_to_record(const pqxx::row& row) {
+AuditRecord row_to_record(const pqxx::row& all) {
   AuditRecord r;
+  if (!all[0].is_null()) r.visit_date = all[0].as<std::string>();
+  r.document_copy = all[1].as<bool>();
+  r.card_shown = all[2].as<bool>();
+  r.card_fault = all[3].as<std::string>();
+  r.card_check_id = all[4].as<std::string>();
+  r.reconfirms_check_id = all[5].as<std::string>();
+  const pqxx::row row = all.slice(6, all.size());
   r.check_id = row[0].as<std::string>();
   r.time = TimePoint(std::chrono::microseconds(row[1].as<long long>()));
   r.terminal_id = row[2].as<std::string>();

@@ -192,10 +192,15 @@ Result<void> validate(const AuditRecord& r) {
       {&r.branch_number, "branch_number"},
       {&r.processing_code, "processing_code"},
       {&r.gateway_error_code, "gateway_error_code"},
+      {&r.card_fault, "card_fault"},
   };
   for (auto [text, name] : texts)
     if (!valid_text(*text, 200)) return invalid(name);
   if (r.birth_date && !valid_iso_date(*r.birth_date)) return invalid("birth_date");
+  if (r.visit_date && !valid_iso_date(*r.visit_date)) return invalid("visit_date");
+  if (!r.card_check_id.empty() && !is_uuid(r.card_check_id)) return invalid("card_check_id");
+  if (!r.reconfirms_check_id.empty() && !is_uuid(r.reconfirms_check_id))
+    return invalid("reconfirms_check_id");
   if (r.qualification_validity && (*r.qualification_validity < 1 || *r.qualification_validity > 6))
     return invalid("qualification_validity");
   if (r.processing_status && (*r.processing_status < 0 || *r.processing_status > 32767))

@@ -108,6 +108,7 @@ void CheckService::by_number(Caller caller, NumberCheck check, Completion<CheckO
   const auto started = std::chrono::steady_clock::now();
   auto record = std::make_shared<audit::AuditRecord>(new_record(caller, audit::Method::Number));
   record->batch_id = check.batch_id;
+  record->visit_date = check.visit_date.iso();
   put_identity(*record, check.identity);
   if (check.birth_date) record->birth_date = check.birth_date->iso();
   const Date visit_date = check.visit_date;
@@ -165,6 +166,7 @@ BatchOutcome CheckService::by_number_batch(const Caller& caller,
       try {
         audit::AuditRecord record = new_record(caller, audit::Method::Number);
         record.batch_id = out.batch_id;
+        record.visit_date = checks[i].visit_date.iso();
         put_identity(record, checks[i].identity);
         if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
         policy::OnlineAnswer online;
@@ -194,10 +196,19 @@ Result<CheckOutcome> CheckService::by_document(const Caller& caller, const Docum
   record.document_type = std::string(policy::to_string(check.presentation.document));
   record.presentation_context = std::string(policy::to_string(check.presentation.context));
   record.document_sha256 = check.document_sha256;
+  record.visit_date = check.visit_date.iso();
+  record.document_copy = check.presentation.copy;
+  record.card_shown = check.presentation.card_shown;
+  if (check.presentation.card_fault == policy::CardFault::FailedCardCheck)
+    record.card_fault = "failed_card_check";
+  else if (check.presentation.card_fault == policy::CardFault::DeclaredReaderFault)
+    record.card_fault = "declared_reader_fault";
+  record.card_check_id = check.card_check_id;
   if (check.identity) put_identity(record, *check.identity);
   if (check.birth_date) record.birth_date = check.birth_date->iso();
 
-  const auto verdict = policy::judge_document(check.presentation, check.visit_date);
+  const auto verdict =
+      policy::judge_document(check.presentation, check.visit_date, policy_options_);
   policy::OnlineAnswer online;
   // A refused document is not looked up: no reason to send the person's numbers anywhere.
   if (verdict.acceptable && check.identity) online = ask(*check.identity, check.birth_date, record);
@@ -215,6 +226,7 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
                                            card::Pin pin, const CardCheck& check) {
   const auto started = std::chrono::steady_clock::now();
   audit::AuditRecord record = new_record(caller, audit::Method::Card);
+  record.visit_date = check.visit_date.iso();
   auto card_failed = [&](const Error& e) {
     record.gateway_error_code = e.code;  // the card's own code, e.g. card.reader_fault
     Decision d;

@@ -37,6 +37,9 @@ json default_config() {
       {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}}},
       {"log", {{"level", "info"}}},
       {"api", {{"clients", json::array()}, {"allow_visit_date", false}}},
+      // The acceptance rules' settings and the unconfirmed queue's re-confirmation (docs/rules.md).
+      {"policy", {{"mynaportal_max_unconfirmed_age_days", 30}}},
+      {"unconfirmed", {{"recheck_seconds", 10}, {"batch", 20}}},
       {"web", {{"root", MADOGUCHI_DEFAULT_WEB_ROOT}, {"session_idle_minutes", 10080}}},
   };
 }

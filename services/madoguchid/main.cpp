@@ -10,6 +10,7 @@
 #include <madoguchi/audit/schema.hpp>
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
+#include <madoguchi/check/reconfirm.hpp>
 #include <madoguchi/gateway/client.hpp>
 
 #include <spdlog/spdlog.h>
@@ -182,6 +183,17 @@ int main(int argc, char** argv) {
     return 1;
   }
   madoguchi::check::CheckService checks(**gateway, **audit);
+  checks.set_policy_options(
+      {.max_unconfirmed_pdf_age_days =
+           config["policy"]["mynaportal_max_unconfirmed_age_days"].get<int>()});
+  // The unconfirmed queue (migration 0003) and its re-confirmation when the gateway is back; safe
+  // with several daemons on one database.
+  auto unconfirmed = madoguchi::audit::open_unconfirmed_queue({.conninfo = conninfo});
+  madoguchi::check::Reconfirmer reconfirmer(
+      **gateway, *unconfirmed,
+      {.interval = std::chrono::seconds(config["unconfirmed"]["recheck_seconds"].get<int>()),
+       .batch = config["unconfirmed"]["batch"].get<int>()});
+  reconfirmer.start();
   std::unique_ptr<madoguchi::card::CardReader> reader;
   if (config["card"]["enabled"].get<bool>())
     reader = std::make_unique<madoguchi::card::CardReader>(madoguchi::card::CardReader::Config{
@@ -204,6 +216,7 @@ int main(int argc, char** argv) {
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&store] { return prometheus(store.stats()); }});
   madoguchi::api::add_check_routes(*router, store);
+  madoguchi::api::add_unconfirmed_routes(*router, *unconfirmed);
   madoguchi::api::add_check_service_routes(
       *router, checks,
       {.terminal_id = config["terminal_id"],
@@ -255,6 +268,7 @@ int main(int argc, char** argv) {
   sd_notify(0, "STOPPING=1");
   stopping = true;
   server.stop(std::chrono::seconds(10));
+  reconfirmer.stop();
   migrator.join();
   audit->reset();  // flushes queued audit records to the database or the spool
   spdlog::info("stopped");

@@ -3,6 +3,7 @@
 
 #include <madoguchi/api/router.hpp>
 #include <madoguchi/audit/audit.hpp>
+#include <madoguchi/audit/unconfirmed.hpp>
 
 #include <functional>
 #include <string>
@@ -26,6 +27,10 @@ void add_health_routes(Router& router, HealthProbes probes);
 // the audit log for desks and receipt systems. Authenticated; every read is written to the
 // access log with the caller's client id and what was returned (ids only, no personal data).
 void add_check_routes(Router& router, audit::AuditReader& reader);
+
+// GET /v1/unconfirmed?state=&limit=: the unconfirmed queue (state "" = pending and follow_up,
+// or pending | follow_up | reconfirmed | all). Authenticated.
+void add_unconfirmed_routes(Router& router, audit::UnconfirmedQueue& queue);
 
 // The JSON form of an audit record in API answers (documented in docs/api.md).
 nlohmann::json to_json(const audit::AuditRecord& record);

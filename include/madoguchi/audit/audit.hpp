@@ -62,6 +62,16 @@ struct AuditRecord {
   std::chrono::microseconds latency{0};
   std::string document_sha256;  // hex SHA-256 of an uploaded document, never the document
 
+  // What the rules were applied to (issue 10): the visit date, the paper, how it was shown.
+  std::optional<std::string> visit_date;  // ISO yyyy-mm-dd
+  bool document_copy = false;             // a copy (写し), not the original
+  bool card_shown = false;                // the マイナ保険証 was shown with the paper
+  std::string card_fault;     // card_unreadable: "failed_card_check" | "declared_reader_fault"
+  std::string card_check_id;  // the failed card check (same terminal) card_unreadable refers to
+  // A re-confirmation (unconfirmed queue): the accepted_unconfirmed check it re-confirms. The
+  // first record is never edited; this one links to it.
+  std::string reconfirms_check_id;
+
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 

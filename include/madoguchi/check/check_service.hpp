@@ -40,6 +40,7 @@ struct DocumentCheck {
   std::optional<Date> birth_date;
   Date visit_date;
   std::string document_sha256;  // of the uploaded bytes; the document itself is not kept
+  std::string card_check_id;    // card_unreadable: the failed card check it refers to
 };
 
 // マイナ保険証: the card on the terminal's reader, the patient's PIN (or the desk's visual
@@ -76,6 +77,9 @@ struct RejectedInput {
 class CheckService {
  public:
   CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audit);
+  // The acceptance rules' settings (e.g. the age beyond which a Mynaportal PDF is not accepted
+  // unconfirmed). Set before the first check.
+  void set_policy_options(policy::Options options) { policy_options_ = options; }
 
   // Errors: only the audit port's ("audit.*"): no durable record, no answer.
   Result<CheckOutcome> by_number(const Caller& caller, const NumberCheck& check);
@@ -111,6 +115,7 @@ class CheckService {
   static void log_answered(const audit::AuditRecord& record, audit::Durability durability);
 
   gateway::GatewayPort& gateway_;
+  policy::Options policy_options_;
   audit::AuditSink& audit_;
 };
 
