@@ -42,6 +42,8 @@ std::string iso_date(const std::string& text);
 
 // madoguchictl document inspect FILE [--visit-date YYYY-MM-DD] [--json] (cmd_document.cpp)
 void add_document_command(CLI::App& app, Globals& g);
+// madoguchictl decide --context C --visit-date D --gateway-validity V FILE... (cmd_decide.cpp)
+void add_decide_command(CLI::App& app, Globals& g);
 // madoguchictl audit migrate|ready|detach-old|ensure-partitions ... (cmd_audit.cpp)
 void add_audit_command(CLI::App& app, Globals& g);
 // madoguchictl terminal enrol NAME|list|revoke NAME (cmd_terminal.cpp)

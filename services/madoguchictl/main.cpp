@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
 
   // One line per subcommand.
   add_document_command(app, g);
+  add_decide_command(app, g);
   add_audit_command(app, g);
   add_terminal_command(app, g);
   add_check_command(app, g);
