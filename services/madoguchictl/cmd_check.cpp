@@ -17,6 +17,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iostream>
@@ -48,18 +49,22 @@ int send_check(const Globals& g, std::string_view target, std::string_view body,
     if (j.is_object() && j.contains("results") && j["results"].is_array()) {  // several files
       int worst = kOk;
       for (const auto& d : j["results"]) {
-        const int code = g.json ? exit_for_outcome(d) : show_decision(d, lang, false);
+        const int status = d.value("status", 200);
+        if (!g.json) std::cout << "[" << d.value("filename", std::string{}) << "]\n";
+        int code;
+        if (status != 200 && g.json)
+          code = exit_for_status(status);
+        else if (status != 200)
+          code = show_problem(HttpReply{status, "application/problem+json", d.dump()}, lang, false);
+        else
+          code = g.json ? exit_for_outcome(d) : show_decision(d, lang, false);
         if (!g.json) std::cout << "\n";
-        if (code != kOk && (worst == kOk || code > worst)) worst = code;
+        worst = std::max(worst, code);
       }
       if (g.json) std::cout << j.dump(2) << "\n";
       return worst;
     }
     if (j.is_object()) return show_decision(j, lang, g.json);
-  }
-  if (reply->status == 400) {
-    show_problem(*reply, lang, g.json);
-    return kUsage;
   }
   return show_problem(*reply, lang, g.json);
 }

@@ -53,5 +53,7 @@ void add_terminal_command(CLI::App& app, Globals& g);
 void add_check_command(CLI::App& app, Globals& g);
 // madoguchictl checks list ... (cmd_checks.cpp)
 void add_checks_command(CLI::App& app, Globals& g);
+// madoguchictl unconfirmed list ... (cmd_checks.cpp)
+void add_unconfirmed_command(CLI::App& app, Globals& g);
 
 }  // namespace madoguchi::ctl

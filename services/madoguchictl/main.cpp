@@ -10,7 +10,7 @@
 int main(int argc, char** argv) {
   using namespace madoguchi::ctl;
   CLI::App app{"Madoguchi: insurance eligibility checks at the counter (窓口)", "madoguchictl"};
-  app.set_version_flag("--version", MADOGUCHI_VERSION);
+  app.set_version_flag("--version", "madoguchictl " MADOGUCHI_VERSION);
   app.require_subcommand(1);
   app.fallthrough();  // root options may follow the subcommand: `checks list --json`
   app.option_defaults()->always_capture_default();
@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   add_terminal_command(app, g);
   add_check_command(app, g);
   add_checks_command(app, g);
+  add_unconfirmed_command(app, g);
 
   try {
     app.parse(argc, argv);

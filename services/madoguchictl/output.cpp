@@ -115,6 +115,7 @@ int exit_for_outcome(const nlohmann::json& d) {
 
 int exit_for_status(int status) {
   if (status == 422) return kNeedsMore;
+  if (status == 400) return kUsage;  // the request carried a bad value from the command line
   if (status == 503 || status == 502 || status == 504 || status == 500) return kUnavailable;
   if (status >= 200 && status < 300) return kOk;
   return kDenied;
@@ -192,6 +193,24 @@ std::string record_line(const nlohmann::json& r, const std::string& lang) {
     if (!codes.empty()) out += "  [" + codes + "]";
   }
   out += "  " + str(r, "check_id");
+  return out;
+}
+
+std::string unconfirmed_line(const nlohmann::json& e, const std::string& lang) {
+  const std::string state = str(e, "state");
+  std::string label = state;
+  if (state == "pending") label = en(lang) ? "pending" : "再確認待ち";
+  if (state == "follow_up") label = en(lang) ? "FOLLOW UP" : "要フォロー (資格なし)";
+  if (state == "reconfirmed") label = en(lang) ? "re-confirmed" : "再確認済み";
+  std::string out = jst(str(e, "checked_at")) + "  " + label;
+  if (auto id = e.find("identity"); id != e.end() && id->is_object()) {
+    const std::string insurer = str(*id, "insurer_number"), number = str(*id, "number");
+    if (!insurer.empty()) out += "  " + insurer;
+    if (!number.empty()) out += " " + mask::keep_prefix(number, 1);
+  }
+  if (auto r = e.find("reconfirmation"); r != e.end() && r->is_object())
+    out += "  → " + outcome_label(str(*r, "outcome"), lang);
+  out += "  " + str(e, "check_id");
   return out;
 }
 

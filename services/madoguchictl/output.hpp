@@ -14,8 +14,8 @@ namespace madoguchi::ctl {
 // The exit code of a decision's outcome (docs/cli.md).
 int exit_for_outcome(const nlohmann::json& decision);
 
-// The exit code of an answer that is not a decision: 422 needs more, 503 unavailable, other
-// 4xx denied.
+// The exit code of an answer that is not a decision: 400 usage, 422 needs more, 5xx
+// unavailable, other 4xx denied.
 int exit_for_status(int status);
 
 // Prints a decision (text or JSON) and returns its exit code.
@@ -29,6 +29,9 @@ int show_error(const Error& e, bool json);
 
 // One line of an audit record: time (JST), method, outcome, masked identity, reasons.
 std::string record_line(const nlohmann::json& record, const std::string& lang);
+
+// One line of the unconfirmed queue: when, state, masked identity, re-confirmation, check id.
+std::string unconfirmed_line(const nlohmann::json& entry, const std::string& lang);
 
 // "accepted" → 受付可 / "accepted"
 std::string outcome_label(const std::string& outcome, const std::string& lang);
