@@ -2,12 +2,11 @@
 #include "folder_terminal.hpp"
 #include "https_server.hpp"
 
-#include <boost/program_options.hpp>
+#include <CLI/CLI.hpp>
 
-#include <ctime>
+#include <chrono>
 #include <iostream>
 
-namespace po = boost::program_options;
 using namespace madoguchi;
 
 int main(int argc, char** argv) try {
@@ -17,43 +16,44 @@ int main(int argc, char** argv) try {
   std::size_t size = 1000;
   int batch_delay_ms = 200;
   int challenge_seconds = 60;
-  po::options_description desc("madoguchi-gateway-sim options");
-  desc.add_options()("help,h", "this help")(
-      "address", po::value(&https.address)->default_value("127.0.0.1"), "listen address")(
-      "port", po::value(&https.port)->default_value(8443), "HTTPS port (0: any free port)")(
-      "cert", po::value(&https.cert_file), "server certificate (PEM)")(
-      "key", po::value(&https.key_file), "server private key (PEM)")(
-      "ca", po::value(&https.ca_file), "CA that client certificates must chain to (PEM)")(
-      "jpki-ca", po::value(&jpki_ca), "simulated JPKI CA for card certificates (PEM)")(
-      "population", po::value(&population_file), "load the population from this JSON file")(
-      "seed", po::value(&seed)->default_value(1), "seed of the generated population")(
-      "size", po::value(&size)->default_value(1000), "generated people besides the fixed ones")(
-      "today", po::value(&today_text), "reference date yyyyMMdd for generation (default: today)")(
-      "dump-population", po::value(&dump_file), "write the population as JSON and go on")(
-      "latency-ms", po::value(&https.latency_ms)->default_value(0), "delay before each answer")(
-      "failure-rate", po::value(&https.failure_rate)->default_value(0.0),
-      "share of requests answered 503 (0..1)")(
-      "batch-delay-ms", po::value(&batch_delay_ms)->default_value(200),
-      "a batch is 'in progress' this long after its upload")(
-      "challenge-seconds", po::value(&challenge_seconds)->default_value(60),
-      "how long a card challenge stays valid")(
-      "folder", po::value(&folder), "play the terminal on the folder exchange in DIR instead");
-  po::variables_map vm;
-  po::store(po::parse_command_line(argc, argv, desc), vm);
-  po::notify(vm);
-  if (vm.count("help")) {
-    std::cout << desc << "\n";
-    return 0;
+  https.address = "127.0.0.1";
+  https.port = 8443;
+  CLI::App app{
+      "The online-check gateway simulator (XmlMsg over mutual TLS, or the folder exchange)",
+      "madoguchi-gateway-sim"};
+  app.set_version_flag("--version", "madoguchi-gateway-sim " MADOGUCHI_VERSION);
+  app.option_defaults()->always_capture_default();
+  app.add_option("--address", https.address, "listen address");
+  app.add_option("--port", https.port, "HTTPS port (0: any free port)");
+  app.add_option("--cert", https.cert_file, "server certificate (PEM)");
+  app.add_option("--key", https.key_file, "server private key (PEM)");
+  app.add_option("--ca", https.ca_file, "CA that client certificates must chain to (PEM)");
+  app.add_option("--jpki-ca", jpki_ca, "simulated JPKI CA for card certificates (PEM)");
+  app.add_option("--population", population_file, "load the population from this JSON file");
+  app.add_option("--seed", seed, "seed of the generated population");
+  app.add_option("--size", size, "generated people besides the fixed ones");
+  app.add_option("--today", today_text, "reference date yyyyMMdd for generation (default: today)");
+  app.add_option("--dump-population", dump_file, "write the population as JSON and go on");
+  app.add_option("--latency-ms", https.latency_ms, "delay before each answer");
+  app.add_option("--failure-rate", https.failure_rate, "share of requests answered 503 (0..1)")
+      ->check(CLI::Range(0.0, 1.0));
+  app.add_option("--batch-delay-ms", batch_delay_ms,
+                 "a batch is 'in progress' this long after its upload");
+  app.add_option("--challenge-seconds", challenge_seconds, "how long a card challenge stays valid");
+  app.add_option("--folder", folder, "play the terminal on the folder exchange in DIR instead");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return 2;
   }
   https.seed = seed;
 
-  Date today = [&] {
-    if (!today_text.empty()) return Date::parse_compact(today_text).value();
-    std::time_t t = std::time(nullptr);
-    std::tm tm{};
-    localtime_r(&t, &tm);
-    return Date::from_ymd(tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday).value();
-  }();
+  // Today in Japan, whatever the host's time zone.
+  const Date today = today_text.empty() ? Date::in_japan(std::chrono::system_clock::now())
+                                        : Date::parse_compact(today_text).value();
   auto population = population_file.empty() ? sim::Population::generate(seed, size, today)
                                             : sim::Population::load(population_file);
   if (!dump_file.empty()) population.save(dump_file);

@@ -97,7 +97,7 @@ class CachedProbe {
 
 int main(int argc, char** argv) {
   po::options_description opts("madoguchid options");
-  opts.add_options()("help", "show this help")(
+  opts.add_options()("help", "show this help")("version", "print the version and exit")(
       "config", po::value<std::string>()->default_value(""), "JSON configuration file")(
       "print-config", "print the effective configuration (defaults + file + env) and exit");
   po::variables_map vm;
@@ -110,6 +110,10 @@ int main(int argc, char** argv) {
   }
   if (vm.count("help")) {
     std::cout << opts;
+    return 0;
+  }
+  if (vm.count("version")) {
+    std::cout << "madoguchid " MADOGUCHI_VERSION "\n";
     return 0;
   }
   auto loaded = madoguchid::load_config(vm["config"].as<std::string>(), environ);
