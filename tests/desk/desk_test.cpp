@@ -29,9 +29,10 @@ TEST(Desk, BrowserWalksThroughEveryScreen) {
   // Holder 1001 (valid, 3割) with the full three PIN tries; the page pulls and inserts it
   // through the signals the virtual card understands.
   const auto persona = card_test::write_persona(dir.path(), {.serial = 1001, .pin = "1234"});
-  ChildProcess vcard({card_test::vcard_binary().string(), "run", "--persona", persona.string(),
-                      "--apdu-log", (dir.path() / "apdu.log").string()},
-                     {}, dir.path() / "vcard.log");
+  ChildProcess vcard(
+      {card_test::vcard_binary().string(), "run", "--persona", persona.string(), "--apdu-log",
+       (dir.path() / "apdu.log").string(), "--port", std::to_string(card_test::vpcd_port())},
+      {}, dir.path() / "vcard.log");
   ASSERT_TRUE(card_test::wait_card_present(true)) << vcard.log();
 
   // Documents dated around today (JST), naming the same holder.
@@ -50,6 +51,10 @@ TEST(Desk, BrowserWalksThroughEveryScreen) {
       " DESK_VCARD_PID=" + std::to_string(vcard.pid()) + " DESK_DOCUMENTS=" + docs.string() +
       " DESK_SCREENSHOTS=" + shots.string() + " DESK_RESULTS=" + results.string() +
       " DESK_PROFILE=" + (dir.path() / "chromium-profile").string();
+  // playwright-core as package-lock.json pins it (no browser is downloaded: Debian's is used).
+  auto npm = run_command("cd " + desk_dir().string() +
+                         " && npm ci --no-audit --no-fund --loglevel=error 2>&1");
+  ASSERT_EQ(npm.exit_code, 0) << npm.output;
   auto run = run_command(env + " node " + (desk_dir() / "desk.spec.mjs").string() + " 2>&1");
   ASSERT_EQ(run.exit_code, 0) << run.output << "\n--- daemon log ---\n" << daemon.log();
   std::cout << run.output;
