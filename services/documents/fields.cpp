@@ -87,6 +87,7 @@ Result<Date> parse_date_in(std::u32string_view norm) {
 Result<CoPayRatio> parse_copay_in(std::u32string_view norm) {
   std::string t = map_digits(compact_ascii(norm));
   t = replace_all(t, "害", "割");
+  t = replace_all(t, "ニ", "二");  // OCR reads the kanji 二 as the katakana ニ
   static const std::regex re(R"(([0-9]|一|二|三)割|([0-9]{2})%)");
   std::smatch m;
   if (std::regex_search(t, m, re)) return CoPayRatio::parse(m.str());

@@ -225,6 +225,7 @@ TEST(DocumentsExtract, KanjiRatioMeijiBirthAndValidityPeriod) {
   EXPECT_EQ(j["fields"]["birth_date"], "1911-03-14");
   EXPECT_EQ(j["fields"]["copay_ratio"], 10);
   EXPECT_EQ(j["fields"]["branch"], "03");
+  EXPECT_EQ(text("資格確認書\n負担割合 ニ割\n")["fields"]["copay_ratio"], 20);  // OCR: katakana ニ
 }
 
 TEST(DocumentsExtract, OtherNumbersAreNotTheInsuredsNumber) {
