@@ -376,3 +376,42 @@ const Rule* find_rule(const Presentation& shown, const Date& visit) {
 }
 
 }  // namespace madoguchi::policy
+
+namespace madoguchi::policy {
+
+namespace {
+std::string contexts_of(unsigned mask) {
+  if (mask == kAllContexts) return "all";
+  std::string out;
+  for (PresentationContext c : all_contexts())
+    if (mask & context_bit(c)) out += (out.empty() ? "" : ", ") + std::string(to_string(c));
+  return out;
+}
+std::string_view match_of(Match m) {
+  return m == Match::Any ? "–" : m == Match::Yes ? "yes" : "no";
+}
+std::string visit_of(const Rule& r) {
+  if (!r.visit_from && !r.visit_until) return "–";
+  return (r.visit_from ? r.visit_from->iso() : std::string()) + "…" +
+         (r.visit_until ? r.visit_until->iso() : std::string());
+}
+}  // namespace
+
+std::string rules_markdown() {
+  std::string out =
+      "| # | row | document | contexts | card shown | copy | visit date | verdict | reason | "
+      "判断 | decision | source (出典) |\n"
+      "|---|---|---|---|---|---|---|---|---|---|---|---|\n";
+  int n = 0;
+  for (const Rule& r : rules()) {
+    out += "| " + std::to_string(++n) + " | `" + std::string(r.id) + "` | " +
+           std::string(to_string(r.document)) + " | " + contexts_of(r.contexts) + " | " +
+           std::string(match_of(r.card_shown)) + " | " + std::string(match_of(r.copy)) + " | " +
+           visit_of(r) + " | " + std::string(to_string(r.verdict)) + " | `" +
+           std::string(describe(r.reason).code) + "` | " + std::string(r.summary_ja) + " | " +
+           std::string(r.summary_en) + " | " + std::string(r.source) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace madoguchi::policy

@@ -5,6 +5,7 @@
 #include <madoguchi/policy/acceptance.hpp>
 
 #include <span>
+#include <string>
 #include <string_view>
 
 namespace madoguchi::policy {
@@ -39,5 +40,8 @@ constexpr unsigned kAllContexts = 0x1F;
 // In the order they are tried: the first matching row decides.
 std::span<const Rule> rules();
 const Rule* find_rule(const Presentation& shown, const Date& visit);
+
+// The table as Markdown, as docs/rules.md shows it (a test keeps the two equal).
+std::string rules_markdown();
 
 }  // namespace madoguchi::policy
