@@ -80,13 +80,13 @@ std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRe
            (r->document_copy ? "true" : "false") + "," + (r->card_shown ? "true" : "false") + "," +
            text_or_null(c, r->card_fault) + "," + text_or_null(c, r->card_check_id) + "," +
            text_or_null(c, r->reconfirms_check_id) + ",";
-    sql += c.quote(r->check_id) + "," + c.quote(iso_utc(r->time)) + "," +
-           c.quote(r->terminal_id) + "," + c.quote(r->client_id) + "," +
-           c.quote(std::string(to_string(r->method))) + "," + text_or_null(c, r->document_type) +
-           "," + text_or_null(c, r->presentation_context) + "," + text_or_null(c, r->batch_id) +
-           "," + text_or_null(c, r->insurer_number) + "," + text_or_null(c, r->insured_symbol) +
-           "," + text_or_null(c, r->insured_number) + "," + text_or_null(c, r->branch_number) +
-           "," + (r->birth_date ? c.quote(*r->birth_date) : std::string("NULL")) + "," +
+    sql += c.quote(r->check_id) + "," + c.quote(iso_utc(r->time)) + "," + c.quote(r->terminal_id) +
+           "," + c.quote(r->client_id) + "," + c.quote(std::string(to_string(r->method))) + "," +
+           text_or_null(c, r->document_type) + "," + text_or_null(c, r->presentation_context) +
+           "," + text_or_null(c, r->batch_id) + "," + text_or_null(c, r->insurer_number) + "," +
+           text_or_null(c, r->insured_symbol) + "," + text_or_null(c, r->insured_number) + "," +
+           text_or_null(c, r->branch_number) + "," +
+           (r->birth_date ? c.quote(*r->birth_date) : std::string("NULL")) + "," +
            int_or_null(r->qualification_validity) + "," + int_or_null(r->processing_status) + "," +
            text_or_null(c, r->processing_code) + "," + text_or_null(c, r->gateway_error_code) +
            "," + c.quote(std::string(to_string(r->outcome))) + "," + reasons + "," +

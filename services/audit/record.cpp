@@ -89,9 +89,8 @@ std::optional<Method> method_from_string(std::string_view s) {
 }
 
 std::optional<Outcome> outcome_from_string(std::string_view s) {
-  for (Outcome o :
-       {Outcome::Accepted, Outcome::AcceptedUnconfirmed, Outcome::Refused, Outcome::Failed,
-        Outcome::NeedsMore})
+  for (Outcome o : {Outcome::Accepted, Outcome::AcceptedUnconfirmed, Outcome::Refused,
+                    Outcome::Failed, Outcome::NeedsMore})
     if (to_string(o) == s) return o;
   return std::nullopt;
 }
