@@ -76,8 +76,8 @@ TEST(Desk, BrowserWalksThroughEveryScreen) {
   }
   // The session and the used code are stored as hashes only.
   EXPECT_EQ(pg.psql("SELECT count(*) FROM desk_sessions WHERE session_sha256 ~ '^[0-9a-f]{64}$'"),
-            "1\n");
-  EXPECT_EQ(pg.psql("SELECT count(*) FROM desk_enrolment_codes WHERE used_at IS NOT NULL"), "1\n");
+            "1");
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM desk_enrolment_codes WHERE used_at IS NOT NULL"), "1");
 }
 
 }  // namespace
