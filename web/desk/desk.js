@@ -371,8 +371,8 @@ function qualificationRows(q) {
   // 高齢受給者・限度額適用 and whatever else the gateway sends: shown as sent.
   for (const [k, v] of Object.entries(q)) {
     if (known.has(k) || v === null || typeof v === 'object') continue;
-    const label = /elder|kourei/.test(k) ? t('q_elderly') : /limit|gendo/.test(k) ? t('q_limit') : k;
-    rows.push(row(label, String(v)));
+    const label = /elder|kourei/.test(k) ? t('q_elderly') : /limit|gendo/.test(k) ? t('q_limit') : null;
+    if (label) rows.push(row(label, String(v)));
   }
   return rows;
 }
@@ -501,7 +501,7 @@ function documentView(d) {
     const low = ocr && c !== undefined && c < 0.9;
     const src = ocr
       ? el('span', { class: `conf${low ? ' low' : ''}` }, low ? `⚠ ${t('doc_check_paper')} · ` : '', t('doc_source_ocr', Math.round((c ?? 0) * 100)))
-      : el('span', { class: 'conf' }, t('doc_source_text'));
+      : '';  // printed text of a PDF: nothing to doubt
     return el('div', { class: `row${low ? ' low' : ''}`, 'data-field': k }, el('dt', {}, t('f')[k] || k), el('dd', {}, String(v), ' ', src));
   });
   const wrap = el('section', { class: 'document' },
