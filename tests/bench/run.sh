@@ -9,18 +9,19 @@
 # Sizes (environment):
 #   BENCH_DURATION=10          seconds per wrk run
 #   BENCH_CONNECTIONS="1 16 64 256"
-#   BENCH_LONG_CHECKS=200000   checks of the memory-growth run (the issue's figure: 1000000)
+#   BENCH_LONG_CHECKS=30000    checks of the memory-growth run (the issue's figure: 1000000)
 #   BENCH_BATCH=100000         entries of the batch run (in requests of 5,000)
 #   BENCH_AUDIT_RECORDS=20000  records per writer count of bench_audit
 #   BENCH_SKIP="card documents audit batch long"   parts to leave out
 #   BENCH_NO_BUILD=1           use the build folder as it is
+#   BENCH_PERF=64              perf profile of the daemon during the run at that many connections
 set -euo pipefail
 
 SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 BUILD=${BENCH_BUILD:-$SRC/build-bench}
 DURATION=${BENCH_DURATION:-10}
 CONNECTIONS=${BENCH_CONNECTIONS:-"1 16 64 256"}
-LONG_CHECKS=${BENCH_LONG_CHECKS:-200000}
+LONG_CHECKS=${BENCH_LONG_CHECKS:-30000}
 BATCH=${BENCH_BATCH:-100000}
 AUDIT_RECORDS=${BENCH_AUDIT_RECORDS:-20000}
 SKIP=" ${BENCH_SKIP:-} "
@@ -188,6 +189,11 @@ for c in $CONNECTIONS; do
   read -r hreq hrps hp50 hp99 hp999 hnon herr <<<"$(run_wrk "https://127.0.0.1:$HELLO_PORT/" "$c" "$DURATION")"
   PGP=$(pg_pids)
   d0=$(cpu_ticks $DAEMON) s0=$(cpu_ticks $SIM) p0=$(cpu_ticks $PGP)
+  PERF=
+  if [[ -n ${BENCH_PERF:-} && $c == "${BENCH_PERF}" ]]; then
+    perf record -q -F 499 -g -p $DAEMON -o "$W/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 &
+    PERF=$!
+  fi
   read -r req rps p50 p99 p999 non err <<<"$(run_wrk "https://127.0.0.1:$D_PORT/v1/checks/by-number" \
     "$c" "$DURATION" "$W/post-report.lua")"
   d1=$(cpu_ticks $DAEMON) s1=$(cpu_ticks $SIM) p1=$(cpu_ticks $PGP)
@@ -195,6 +201,18 @@ for c in $CONNECTIONS; do
     "$p999" "$non" "$hrps" "$hp99" "$(ratio "$rps" "$hrps")" "$(us_per $((d1 - d0)) "$req")" \
     "$(us_per $((s1 - s0)) "$req")" "$(us_per $((p1 - p0)) "$req")"
   [[ $err != 0 ]] && echo "      ($err socket errors)"
+  if [[ -n $PERF ]]; then
+    wait $PERF || true
+    echo "      perf profile of the daemon at $c connections (self %, top symbols; inclusive %):"
+    perf report -i "$W/perf.data" --stdio --no-children --sort dso,symbol --percent-limit 1.2 \
+      2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \+$//' | cut -c1-140 | head -30 |
+      sed 's/^/      self /'
+    perf report -i "$W/perf.data" --stdio --children --sort symbol --percent-limit 4 -g none \
+      2>/dev/null | grep -E '^ +[0-9.]+%' | sed 's/ \+$//' | cut -c1-160 | head -40 |
+      sed 's/^/      incl /'
+    perf report -i "$W/perf.data" --stdio --no-children --sort dso 2>/dev/null |
+      grep -E '^ +[0-9.]+%' | sed 's/ \+$//' | head -8 | sed 's/^/      by library: /'
+  fi
 done
 PEAK_RSS=$(hwm_kib $DAEMON)
 read -r _ hzrps _ hzp99 _ _ _ <<<"$(run_wrk "https://127.0.0.1:$D_PORT/healthz" 64 "$DURATION")"
@@ -228,15 +246,15 @@ if ! skipped long; then
   echo
   echo "== daemon memory over $LONG_CHECKS checks (64 connections)"
   before=$(rss_kib $DAEMON)
-  cat "$W/post.lua" >"$W/long.lua"
-  cat >>"$W/long.lua" <<EOF
-local n = 0
-local limit = math.ceil($LONG_CHECKS / 64)
-response = function() n = n + 1; if n >= limit then wrk.thread:stop() end end
-EOF
-  cat "$W/report.lua" >>"$W/long.lua"
-  read -r lreq lrps _ lp99 _ lnon _ <<<"$(wrk -t1 -c64 -d3600s -s "$W/long.lua" \
-    "https://127.0.0.1:$D_PORT/v1/checks/by-number" 2>&1 | awk '/^RESULT/ {$1=""; print}')"
+  lreq=0 lnon=0 rounds=0 t0=$(date +%s.%N)
+  while ((lreq < LONG_CHECKS)); do
+    read -r r _ _ lp99 _ n _ <<<"$(run_wrk "https://127.0.0.1:$D_PORT/v1/checks/by-number" 64 10 \
+      "$W/post-report.lua")"
+    lreq=$((lreq + ${r:-0})) lnon=$((lnon + ${n:-0})) rounds=$((rounds + 1))
+    ((rounds < 10000)) || break
+    [[ -n ${r:-} && ${r:-0} -gt 0 ]] || break
+  done
+  lrps=$(awk -v n="$lreq" -v a="$t0" -v b="$(date +%s.%N)" 'BEGIN { printf "%.0f", n / (b - a) }')
   after=$(rss_kib $DAEMON)
   echo "$lreq checks at $lrps/s (p99 $lp99 ms, non-2xx $lnon)"
   echo "RSS idle $((IDLE_RSS / 1024)) MiB (target 30), peak $(( $(hwm_kib $DAEMON) / 1024)) MiB," \
