@@ -283,7 +283,10 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                const std::string card_check_id = req.query_param("card_check_id");
                if (!card_check_id.empty())
                  shown.card_fault = policy::CardFault::FailedCardCheck;
-               else if (flag(req, "reader_fault"))
+               else if (flag(req, "reader_fault") ||
+                        *context == policy::PresentationContext::CardUnreadable)
+                 // The desk choosing card_unreadable without a failed check declares a reader
+                 // fault; the audit record says so (card_fault).
                  shown.card_fault = policy::CardFault::DeclaredReaderFault;
                shown.copay = report->fields.copay_ratio;
                // On the notice and the PDF, 有効期限 is the 70+ ratio's; on a 資格確認書 its own.

@@ -25,7 +25,7 @@ namespace {
 struct DecideOptions {
   std::string context = "counter";
   bool card_shown = false, copy = false;
-  std::string card_fault = "none";
+  std::string card_fault;  // "" with card_unreadable: declared by the desk, as the API takes it
   std::string visit_date;
   std::string gateway_validity = "unreachable";
   std::vector<std::string> files;
