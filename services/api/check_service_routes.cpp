@@ -84,6 +84,12 @@ static Response decision_response(const Result<check::CheckOutcome>& outcome, co
   return Response::json(200, j);
 }
 
+// A desk session names its own counter; API clients check on behalf of the daemon's terminal.
+static check::Caller caller_of(const Request& req, const std::string& terminal_id) {
+  return {req.principal.terminal_id.empty() ? terminal_id : req.principal.terminal_id,
+          req.client_id};
+}
+
 // Up to a day's appointments of a large clinic in one call.
 constexpr std::size_t kMaxBatchItems = 5000;
 
@@ -158,6 +164,8 @@ static std::optional<policy::DocumentType> policy_type(documents::DocumentType t
   return std::nullopt;
 }
 
+// The policy's names (counter, parent_with_child, card_unreadable, school_escort,
+// receipt_system; the deprecated patient and escort mapped).
 static std::optional<policy::PresentationContext> parse_context(const std::string& s) {
   return policy::context_from_string(s);
 }
@@ -246,7 +254,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                if (!visit)
                  return unprocessable(visit.error(), "Bad visit date");
                options.visit_date = *visit;
-               const check::Caller caller{terminal_id, req.client_id};
+               const check::Caller caller = caller_of(req, terminal_id);
                const std::string sha256 = Router::sha256_hex(req.body);
                auto reject = [&](const Error& e, const std::string& type) {
                  check::RejectedInput in;
@@ -326,7 +334,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                std::string pin = field(body, "pin");
                if (!check.visual_confirmation && pin.empty())
                  return problem(400, "card.pin_missing", "Send the PIN, or visual_confirmation");
-               auto outcome = service.by_card({terminal_id, req.client_id}, *reader,
+               auto outcome = service.by_card(caller_of(req, terminal_id), *reader,
                                               card::Pin(std::move(pin)), check);
                return decision_response(outcome, check.visit_date);
              });
@@ -339,7 +347,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
         const auto body = nlohmann::json::parse(req.body, nullptr, false);
         if (body.is_discarded() || !body.is_object())
           return respond(problem(400, "api.bad_json", "The body must be a JSON object"));
-        const check::Caller caller = {terminal_id, req.client_id};
+        const check::Caller caller = caller_of(req, terminal_id);
         auto check = parse_number_check(body, today_in_japan());
         if (!check) {
           // Nothing is sent to the gateway, but the attempt is audited.
@@ -375,7 +383,7 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                  if (!d) return problem(400, "visit_date.format", "visit_date is YYYY-MM-DD");
                  visit = *d;
                }
-               const check::Caller caller{terminal_id, req.client_id};
+               const check::Caller caller = caller_of(req, terminal_id);
                nlohmann::json results = nlohmann::json::array();
                std::vector<check::NumberCheck> valid;
                std::vector<std::size_t> valid_index;
