@@ -40,7 +40,7 @@ struct DocumentCheck {
   std::optional<Date> birth_date;
   Date visit_date;
   std::string document_sha256;  // of the uploaded bytes; the document itself is not kept
-  std::string card_check_id;    // card_unreadable: the failed card check it refers to
+  std::string card_check_id{};  // card_unreadable: the failed card check it refers to
 };
 
 // マイナ保険証: the card on the terminal's reader, the patient's PIN (or the desk's visual
