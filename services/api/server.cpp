@@ -80,6 +80,14 @@ struct Server::Impl {
   std::atomic<int> blocking_queued{0};  // waiting or running on the blocking pool
   std::atomic<int> async_in_flight{0};
   Router::Lanes lanes;
+  // An asynchronous answer may come after the server stopped (the gateway client or the audit
+  // sink completing, or dropping, what was in flight): once closed, answers are discarded
+  // instead of touching a server that is gone.
+  struct Gate {
+    std::mutex mu;
+    bool open = true;
+  };
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
 
   void make_lanes() {
     const int blocking_cap =
@@ -113,7 +121,9 @@ struct Server::Impl {
   template <class Executor, class Done>
   void handle(Request req, Executor ex, Done done) {
     in_flight.fetch_add(1);
-    Responder respond([this, ex, done = std::move(done)](Response res) mutable {
+    Responder respond([this, gate = gate, ex, done = std::move(done)](Response res) mutable {
+      std::lock_guard lock(gate->mu);
+      if (!gate->open) return;
       asio::post(ex, [this, res = std::move(res), done = std::move(done)]() mutable {
         done(std::move(res));
         if (in_flight.fetch_sub(1) == 1) {
@@ -321,6 +331,8 @@ void Server::stop(std::chrono::milliseconds grace) {
   s.ioc.stop();
   for (auto& t : s.io_threads)
     if (t.joinable()) t.join();
+  std::lock_guard lock(s.gate->mu);
+  s.gate->open = false;
 }
 
 unsigned short Server::https_port() const {
