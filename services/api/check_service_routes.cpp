@@ -191,6 +191,9 @@ static std::string input_error_ja(std::string_view code) {
       {"branch.", "枝番が正しくありません（2桁）。書類の記載をご確認ください。"},
       {"birth_date.", "生年月日が正しくありません。"},
       {"visit_date.", "受診日が正しくありません（書類・カードでの確認は本日分のみ）。"},
+      {"card_check_id.",
+       "この端末で失敗したカード確認が見つかりません。カードで確認し直すか、リーダー障害として申告して"
+       "ください。"},
   };
   for (const Row& r : kRows)
     if (code.substr(0, r.prefix.size()) == r.prefix) return std::string(r.message);
@@ -243,7 +246,9 @@ void add_check_service_routes(Router& router, check::CheckService& service,
   // The body is the file itself (PDF, PNG or JPEG), as the desk's scanner or phone saved it.
   // Or multipart/form-data as a browser sends it: one or more files plus the context
   // (accept_form_uploads hands each file to this handler as the whole body).
-  const Handler one_document = [&service, terminal_id, allow_visit_date](const Request& req) {
+  audit::AuditReader* const checks = options.checks;
+  const Handler one_document = [&service, terminal_id, allow_visit_date,
+                                checks](const Request& req) {
                const auto context = parse_context(req.query_param("context", "counter"));
                if (!context)
                  return problem(400, "api.bad_context", "Bad query",
@@ -289,6 +294,19 @@ void add_check_service_routes(Router& router, check::CheckService& service,
                                   policy::PresentationContext::CardUnreadable;
                shown.copy = flag(req, "copy") || report->copy_marked;
                const std::string card_check_id = req.query_param("card_check_id");
+               if (!card_check_id.empty() && checks) {
+                 // card_unreadable refers to a card check that failed on this very terminal.
+                 auto earlier = checks->get_check(card_check_id);
+                 if (!earlier)
+                   return problem(503, earlier.error().code, "Audit log unavailable");
+                 const auto& r = *earlier;
+                 if (!r || r->method != audit::Method::Card || r->outcome != Outcome::Failed ||
+                     r->terminal_id != caller.terminal_id)
+                   return unprocessable(Error{"card_check_id.not_a_failed_card_check",
+                                              "card_check_id must name a failed card check on "
+                                              "this terminal"},
+                                        "Bad card check reference");
+               }
                if (!card_check_id.empty())
                  shown.card_fault = policy::CardFault::FailedCardCheck;
                else if (flag(req, "reader_fault") ||

@@ -225,7 +225,8 @@ int main(int argc, char** argv) {
       *router, checks,
       {.terminal_id = config["terminal_id"],
        .reader = reader.get(),
-       .allow_visit_date = config["api"]["allow_visit_date"].get<bool>()});
+       .allow_visit_date = config["api"]["allow_visit_date"].get<bool>(),
+       .checks = &store});
 
   // The front desk's page and its terminal sessions (docs/front-desk.md).
   const std::chrono::minutes idle_expiry(config["web"]["session_idle_minutes"].get<int>());

@@ -58,6 +58,9 @@ struct CheckRoutesOptions {
   // The acceptance rules depend on the visit date. By card and by document it is today (JST)
   // unless this is set (tests, training): a client must not pick the rules' date.
   bool allow_visit_date = false;
+  // Verifies the card_check_id a card_unreadable document check refers to: a failed card check
+  // on the same terminal (nullptr: not verified, only recorded).
+  audit::AuditReader* checks = nullptr;
 };
 void add_check_service_routes(Router& router, check::CheckService& service,
                               CheckRoutesOptions options);
