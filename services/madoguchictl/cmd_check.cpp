@@ -2,7 +2,8 @@
 //
 //   madoguchictl check card [--pin-stdin | --visual]
 //   madoguchictl check number --insurer=N [--symbol=S] --number=N [--branch=NN] [--birth-date=D]
-//   madoguchictl check document FILE... --context=C
+//   madoguchictl check document FILE... --context=C [--card-shown] [--copy] [--reader-fault]
+//                               [--card-check=ID] [--visit-date=D]
 //
 // The PIN is never taken from argv (other users see it in ps): it is typed at a prompt without
 // echo, or read from stdin with --pin-stdin. Exit codes: docs/cli.md.
@@ -138,6 +139,8 @@ struct DocumentOptions {
   std::vector<std::string> files;
   std::string context;
   std::string visit_date;
+  std::string card_check;  // the failed card check on this terminal
+  bool card_shown = false, copy = false, reader_fault = false;
 };
 
 std::string media_type(const std::string& file) {
@@ -193,6 +196,10 @@ int check_document(const DocumentOptions& o, const Globals& g) {
   };
   field("context", o.context);
   if (!o.visit_date.empty()) field("visit_date", o.visit_date);
+  if (!o.card_check.empty()) field("card_check_id", o.card_check);
+  if (o.card_shown) field("card_shown", "true");
+  if (o.copy) field("copy", "true");
+  if (o.reader_fault) field("reader_fault", "true");
   for (std::size_t i = 0; i < o.files.size(); ++i) {
     body += "--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" +
             safe_name(o.files[i]) + "\"\r\nContent-Type: " + media_type(o.files[i]) + "\r\n\r\n";
@@ -237,6 +244,12 @@ void add_check_command(CLI::App& app, Globals& g) {
       ->required();
   d->add_option("--visit-date", document->visit_date, "受診日 YYYY-MM-DD (default: today)")
       ->check(iso_date);
+  d->add_flag("--card-shown", document->card_shown, "the patient showed the card too");
+  d->add_flag("--copy", document->copy, "the paper is a copy, not the original");
+  d->add_flag("--reader-fault", document->reader_fault,
+              "the desk declares that the reader (or the card) cannot be used");
+  d->add_option("--card-check", document->card_check,
+                "check id of the failed card check on this terminal (card_unreadable)");
   d->callback([document, &g] { g.exit_code = check_document(*document, g); });
 }
 
