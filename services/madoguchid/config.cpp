@@ -128,8 +128,8 @@ madoguchi::Result<void> check_values(const json& node, const std::string& path) 
       if (v.is_number_unsigned() && v.get<unsigned long long>() > 1'000'000'000'000ULL)
         return make_error("config.range", "'" + key + "' is out of range");
       if (is_port && (n < 1 || n > 65535))
-        return make_error("config.range", "'" + key + "' must be a port (1..65535), not " +
-                                              std::to_string(n));
+        return make_error("config.range",
+                          "'" + key + "' must be a port (1..65535), not " + std::to_string(n));
       if (is_threads && n < 1)
         return make_error("config.range", "'" + key + "' must be at least 1");
       if (n < 0) return make_error("config.range", "'" + key + "' must not be negative");
@@ -140,6 +140,30 @@ madoguchi::Result<void> check_values(const json& node, const std::string& path) 
                       "log.level '" + node["log"]["level"].get<std::string>() +
                           "' is none of trace, debug, info, warn, error, critical, off");
   return {};
+}
+
+// MADOGUCHI_* names read by Madoguchi's other programs — madoguchictl (docs/cli.md), the
+// deploy scripts and the tests — which one shell may set beside the daemon's own.
+// (MADOGUCHI_GATEWAY_PORT is not among them: run-local.sh and the daemon mean the same port.)
+bool belongs_to_another_tool(std::string_view name) {
+  static constexpr std::string_view kNames[] = {"MADOGUCHI_URL",
+                                                "MADOGUCHI_CA_FILE",
+                                                "MADOGUCHI_TOKEN_FILE",
+                                                "MADOGUCHI_TOKEN",
+                                                "MADOGUCHI_LANG",
+                                                "MADOGUCHI_CTL_CONFIG",
+                                                "MADOGUCHI_BUILD_DIR",
+                                                "MADOGUCHI_CTEST_ARGS",
+                                                "MADOGUCHI_HTTPS_PORT",
+                                                "MADOGUCHI_PG_PORT",
+                                                "MADOGUCHI_CERT_DIR",
+                                                "MADOGUCHI_TEST_RUN_DIR",
+                                                "MADOGUCHI_TEST_PRIVATE_PCSCD",
+                                                "MADOGUCHI_WRITE_RULES_DOC",
+                                                "MADOGUCHI_PACKAGE_TEST"};
+  for (std::string_view n : kNames)
+    if (n == name) return true;
+  return false;
 }
 
 }  // namespace
@@ -159,15 +183,16 @@ madoguchi::Result<json> load_config(const std::filesystem::path& file, char** en
   for (char** e = environ_vars; e && *e; ++e) {
     std::string kv(*e);
     const auto eq = kv.find('=');
-    if (eq != std::string::npos && kv.rfind("MADOGUCHI_", 0) == 0)
+    if (eq != std::string::npos && kv.rfind("MADOGUCHI_", 0) == 0 &&
+        !belongs_to_another_tool(std::string_view(kv).substr(0, eq)))
       env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   auto r = apply_env(config, "", env);
   if (!r) return r.error();
   // A misspelt variable would otherwise leave its key at the default without a word.
   if (!env.empty())
-    return make_error("config.unknown_env", env.begin()->first +
-                                                " names no configuration key (docs/configuration.md)");
+    return make_error("config.unknown_env",
+                      env.begin()->first + " names no configuration key (docs/configuration.md)");
   r = check_values(config, "");
   if (!r) return r.error();
   return madoguchi::Result<json>(boost::system::in_place_value, std::move(config));

@@ -12,6 +12,7 @@
 #include <madoguchi/check/check_service.hpp>
 #include <madoguchi/check/reconfirm.hpp>
 #include <madoguchi/gateway/client.hpp>
+#include <madoguchi/metrics/metrics.hpp>
 
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
@@ -31,26 +32,44 @@ using nlohmann::json;
 
 namespace {
 
-std::string prometheus(const madoguchi::audit::AuditStats& s) {
-  std::string out;
-  auto metric = [&out](const char* name, const char* type, const char* help, std::uint64_t v) {
-    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
-           name + " " + std::to_string(v) + "\n";
+// What the metrics read from their owners at each scrape.
+void add_gauges(madoguchi::metrics::Registry& m, madoguchi::audit::PostgresAudit& store,
+                madoguchi::gateway::GatewayClient& gateway, madoguchi::card::CardReader* reader) {
+  using madoguchi::audit::AuditStats;
+  auto stat = [&store](std::uint64_t AuditStats::*field) {
+    return [&store, field] { return static_cast<double>(store.stats().*field); };
   };
-  metric("madoguchi_audit_spool_depth", "gauge", "Audit records waiting in the local spool.",
-         s.spool_depth);
-  metric("madoguchi_audit_database_up", "gauge", "1 when the audit database is reachable.",
-         s.database_up ? 1 : 0);
-  metric("madoguchi_audit_written_database_total", "counter",
-         "Audit records made durable in PostgreSQL.", s.written_database);
-  metric("madoguchi_audit_written_spooled_total", "counter",
-         "Audit records made durable in the spool.", s.written_spooled);
-  metric("madoguchi_audit_replayed_total", "counter", "Spooled audit records replayed.",
-         s.replayed);
-  metric("madoguchi_audit_spool_corrupt_total", "counter",
-         "Corrupt or torn spool regions detected.", s.spool_corrupt);
-  metric("madoguchi_audit_outages_total", "counter", "Audit database outages.", s.outages);
-  return out;
+  m.add_gauge("madoguchi_audit_spool_depth", "Audit records waiting in the local spool.", {},
+              stat(&AuditStats::spool_depth));
+  m.add_gauge("madoguchi_audit_database_up", "1 when the audit database is reachable.", {},
+              [&store] { return store.stats().database_up ? 1.0 : 0.0; });
+  m.add_counter("madoguchi_audit_written_total", "Audit records made durable, by where.",
+                {{"to", "database"}}, stat(&AuditStats::written_database));
+  m.add_counter("madoguchi_audit_written_total", "Audit records made durable, by where.",
+                {{"to", "spool"}}, stat(&AuditStats::written_spooled));
+  m.add_counter("madoguchi_audit_replayed_total", "Spooled audit records replayed.", {},
+                stat(&AuditStats::replayed));
+  m.add_counter("madoguchi_audit_spool_corrupt_total", "Corrupt or torn spool regions found.", {},
+                stat(&AuditStats::spool_corrupt));
+  m.add_counter("madoguchi_audit_rejected_total", "Records the database refused as invalid.", {},
+                stat(&AuditStats::rejected));
+  m.add_counter("madoguchi_audit_outages_total", "Audit database outages.", {},
+                stat(&AuditStats::outages));
+  using madoguchi::gateway::BreakerState;
+  for (auto [state, name] :
+       {std::pair{BreakerState::Closed, "closed"}, std::pair{BreakerState::Open, "open"},
+        std::pair{BreakerState::HalfOpen, "half_open"}})
+    m.add_gauge("madoguchi_gateway_breaker_state",
+                "1 for the gateway circuit breaker's current state.", {{"state", name}},
+                [&gateway, state = state] { return gateway.breaker_state() == state ? 1.0 : 0.0; });
+  if (reader) {
+    using madoguchi::card::ReaderState;
+    for (ReaderState s : {ReaderState::NoReader, ReaderState::Empty, ReaderState::CardPresent,
+                          ReaderState::Reading, ReaderState::Removed})
+      m.add_gauge("madoguchi_card_reader_state", "1 for the card reader's current state.",
+                  {{"state", std::string(madoguchi::card::to_string(s))}},
+                  [reader, s] { return reader->status().state == s ? 1.0 : 0.0; });
+  }
 }
 
 // API clients from the configuration; a malformed entry is a configuration error, not a crash.
@@ -186,7 +205,10 @@ int main(int argc, char** argv) {
     migrator.join();
     return 1;
   }
-  madoguchi::check::CheckService checks(**gateway, **audit);
+  // Every durable record is counted on its way to the audit store (docs/operations.md).
+  madoguchi::metrics::Registry metrics;
+  madoguchi::metrics::CountingAuditSink counted_audit(**audit, metrics);
+  madoguchi::check::CheckService checks(**gateway, counted_audit);
   checks.set_policy_options(
       {.max_unconfirmed_pdf_age_days =
            config["policy"]["mynaportal_max_unconfirmed_age_days"].get<int>()});
@@ -218,7 +240,8 @@ int main(int argc, char** argv) {
                                                                                  migrations);
                                    })] { return (*probe)(); },
                 .spool_depth = [&store] { return store.spool_depth(); },
-                .metrics = [&store] { return prometheus(store.stats()); }});
+                .metrics = [&metrics] { return metrics.expose(); }});
+  add_gauges(metrics, store, **gateway, reader.get());
   madoguchi::api::add_check_routes(*router, store);
   madoguchi::api::add_unconfirmed_routes(*router, *unconfirmed);
   madoguchi::api::add_check_service_routes(

@@ -53,6 +53,17 @@ TEST(Config, UnknownVariableIsAnError) {
   EXPECT_NE(r.error().message.find("MADOGUCHI_LISTEN_HTTPS_PROT"), std::string::npos);
 }
 
+TEST(Config, VariablesOfTheOtherToolsMayShareTheShell) {
+  // madoguchictl's settings (docs/cli.md) and the scripts' are not the daemon's, and not typos.
+  EXPECT_TRUE(load("", {"MADOGUCHI_URL=https://127.0.0.1:8443", "MADOGUCHI_CA_FILE=ca.crt",
+                        "MADOGUCHI_TOKEN_FILE=t", "MADOGUCHI_LANG=en", "MADOGUCHI_BUILD_DIR=b",
+                        "MADOGUCHI_TEST_RUN_DIR=/r"}));
+  // ... but MADOGUCHI_GATEWAY_PORT is the daemon's gateway.port.
+  auto r = load("", {"MADOGUCHI_GATEWAY_PORT=9555"});
+  ASSERT_TRUE(r);
+  EXPECT_EQ((*r)["gateway"]["port"], 9555);
+}
+
 TEST(Config, PortOutOfRangeIsAnError) {
   for (const char* v : {"70000", "0", "-1", "65536"}) {
     auto r = load("", {std::string("MADOGUCHI_LISTEN_HTTPS_PORT=") + v});

@@ -83,6 +83,22 @@ TEST(Checks, ByNumberAnswersWithTheDecisionAndIsAudited) {
   ASSERT_EQ(lost.status, 200) << lost.body;
   EXPECT_EQ(json::parse(lost.body)["outcome"], "refused");
   EXPECT_EQ(json::parse(lost.body)["reasons"][0]["code"], "qualification_lost");
+
+  // The operator's view of the same two checks (docs/operations.md), on the loopback probe port.
+  auto m = run_command("curl -sS http://127.0.0.1:" + std::to_string(d.http_port()) + "/metrics");
+  ASSERT_EQ(m.exit_code, 0) << m.output;
+  EXPECT_NE(m.output.find("madoguchi_checks_total{method=\"number\",outcome=\"accepted\"} 1"),
+            std::string::npos)
+      << m.output;
+  EXPECT_NE(m.output.find("madoguchi_checks_total{method=\"number\",outcome=\"refused\"} 1"),
+            std::string::npos)
+      << m.output;
+  EXPECT_NE(m.output.find("madoguchi_check_duration_seconds_count{method=\"number\"} 2"),
+            std::string::npos)
+      << m.output;
+  EXPECT_NE(m.output.find("madoguchi_audit_database_up 1"), std::string::npos) << m.output;
+  EXPECT_NE(m.output.find("madoguchi_gateway_breaker_state{state=\"closed\"} 1"), std::string::npos)
+      << m.output;
 }
 
 TEST(Checks, InvalidInputIsRefusedWithAStableCodeAndStillAudited) {
@@ -100,6 +116,24 @@ TEST(Checks, InvalidInputIsRefusedWithAStableCodeAndStillAudited) {
   EXPECT_EQ(json::parse(rec.body)["reasons"][0], "insurer_number.check_digit");
 
   EXPECT_EQ(d.post("/v1/checks/by-number", json::array()).status, 400);
+
+  // A 12-digit individual number typed as 番号 is refused before the gateway is asked (no
+  // gateway runs here: asking would have answered 200 gateway_unavailable), and the audit keeps
+  // only that a refused input happened.
+  auto mynumber =
+      d.post("/v1/checks/by-number",
+             {{"insurer_number", "06139992"}, {"symbol", "1001"}, {"number", "1234 5678 9012"}});
+  ASSERT_EQ(mynumber.status, 422) << mynumber.body;
+  auto refused = json::parse(mynumber.body);
+  EXPECT_EQ(refused["code"], "number.individual_number");
+  const std::string id = refused["check_id"].get<std::string>();
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks WHERE check_id = '" + id +
+                    "' AND (coalesce(insurer_number, '') <> '' OR coalesce(insured_symbol, '') <> "
+                    "'' OR coalesce(insured_number, '') <> '')"),
+            "0");
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks WHERE insured_number LIKE '%9012%'"), "0");
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks WHERE check_id = '" + id + "'"), "1");
+  EXPECT_EQ(d.log().find("9012"), std::string::npos);
 }
 
 TEST(Checks, GatewayDownIsAFailedCheckNotAnError) {
