@@ -9,6 +9,7 @@ find_package(nlohmann_json REQUIRED)
 find_package(spdlog REQUIRED)
 find_package(pugixml REQUIRED)
 find_package(prometheus-cpp CONFIG REQUIRED)
+find_package(CLI11 CONFIG REQUIRED)  # the command lines of madoguchictl, the simulator, the card
 
 # libpqxx 6.4 ships no CMake config.
 pkg_check_modules(PQXX REQUIRED IMPORTED_TARGET libpqxx)
