@@ -179,4 +179,5 @@ for f in /usr/bin/madoguchid /usr/bin/madoguchi-gateway-sim /etc/madoguchi/madog
   [[ ! -e $f ]] || { echo "package-test: $f left after purge" >&2; exit 1; }
 done
 ! getent passwd madoguchi >/dev/null || { echo "package-test: user left after purge" >&2; exit 1; }
-echo "package-test: 1 passed, 0 failed (install, start, check, stop, purge)"
+echo "package-test: install, start, check, stop and purge worked"
+echo "package-test: 1 passed, 0 failed"

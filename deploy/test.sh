@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up and passes every test on a fresh Debian 12 machine (root or sudo):
 #   installs deploy/packages.txt, builds with -Werror, runs ctest (unit and integration tests
-#   start and stop their own PostgreSQL clusters, gateway simulator, pcscd + virtual card),
-#   runs the fuzzers for a bounded time, and leaves nothing running.
-#   MADOGUCHI_BUILD_DIR (default build-test), MADOGUCHI_CTEST_ARGS (extra ctest arguments).
+#   start and stop their own PostgreSQL clusters, gateway simulator, pcscd + virtual card in a
+#   namespace of their own, headless Chromium), the unit tests again under ASan + UBSan, the
+#   fuzzers for a bounded time, and the Debian package test; it leaves nothing running.
+#   MADOGUCHI_BUILD_DIR (default build-test), MADOGUCHI_CTEST_ARGS (extra ctest arguments),
+#   MADOGUCHI_PACKAGE_TEST=0 (skip the package test).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -11,18 +13,13 @@ build=${MADOGUCHI_BUILD_DIR:-build-test}
 
 deploy/install-deps.sh
 
-cleanup() {
-  # Anything a crashed test left behind: our executables, test pcscd, throwaway clusters.
-  pkill -f "$top/$build/services/" 2>/dev/null || true
-  pkill -x pcscd 2>/dev/null || true
-  for d in /tmp/madoguchi-pg-*/data; do
-    [[ -f $d/postmaster.pid ]] && runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl \
-      -D "$d" -m immediate -w stop >/dev/null 2>&1 || true
-  done
-  rm -rf /tmp/madoguchi-pg-* 2>/dev/null || true
-}
-trap cleanup EXIT
-cleanup
+# This run's own directory: the tests' pid files and throwaway clusters go there, and cleanup
+# stops and removes only what it names. Another checkout's run, or the machine's own pcscd and
+# PostgreSQL, are never touched (card tests run pcscd in a namespace of their own).
+run_dir=$(mktemp -d "${TMPDIR:-/tmp}/madoguchi-test-run.XXXXXX")
+chmod 755 "$run_dir"  # the postgres user reaches its clusters inside
+export MADOGUCHI_TEST_RUN_DIR=$run_dir
+trap '"$top/tests/support/stop-run.sh" "$run_dir"' EXIT
 
 # Paths relative to the checkout in ccache's keys: a rebuild in another clone hits the cache.
 export CCACHE_BASEDIR=$top CCACHE_NOHASHDIR=true
@@ -32,6 +29,14 @@ cmake --build "$build" -j "$(nproc)"
 # shellcheck disable=SC2086
 ctest --test-dir "$build" --output-on-failure -j 2 ${MADOGUCHI_CTEST_ARGS:-}
 
-if [[ -x tests/fuzz/run-fuzz.sh ]]; then
-  tests/fuzz/run-fuzz.sh
+# The unit tests once more under AddressSanitizer + UndefinedBehaviorSanitizer.
+tests/run-sanitized.sh "$build-asan"
+
+# Every parser of outside bytes under libFuzzer (clang, ASan + UBSan), for a bounded time.
+tests/fuzz/run-fuzz.sh
+
+# The Debian packages: built, installed, started as the systemd unit says, a check, purged.
+# MADOGUCHI_PACKAGE_TEST=0 skips it (it installs packages on this machine).
+if [[ ${MADOGUCHI_PACKAGE_TEST:-1} != 0 ]]; then
+  deploy/package-test.sh "$build"
 fi
