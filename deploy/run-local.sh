@@ -3,7 +3,8 @@
 #   installs deploy/packages.txt, builds, makes development certificates, starts a throwaway
 #   PostgreSQL cluster under ./var/pg, the online-check gateway simulator (mutual TLS), pcscd
 #   with the vpcd reader and the virtual MyNumber card (persona 1001), then madoguchid in the
-#   foreground. Ctrl-C stops everything it started.
+#   background; it prints where the front desk opens the page and a one-time sign-in code for
+#   terminal desk-1. Ctrl-C stops everything it started.
 #   Ports: MADOGUCHI_HTTPS_PORT (8443), MADOGUCHI_PG_PORT (55432), MADOGUCHI_GATEWAY_PORT (9443).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -75,13 +76,29 @@ export MADOGUCHI_DATABASE_CONNINFO="host=127.0.0.1 port=$pg_port dbname=madoguch
 export MADOGUCHI_AUDIT_SPOOL_DIR=$var/spool
 export MADOGUCHI_API_CLIENTS="[{\"id\":\"desk-local\",\"token_sha256\":\"$token_sha\"}]"
 
+"$build/services/madoguchid/madoguchid" >"$var/log/madoguchid.log" 2>&1 &
+pids+=($!)
+echo "Madoguchi is starting (log: $var/log/madoguchid.log) ..."
+for _ in $(seq 1 300); do
+  curl -fsS --cacert "$var/certs/ca.crt" "https://127.0.0.1:$https_port/readyz" >/dev/null 2>&1 &&
+    break
+  kill -0 "${pids[-1]}" 2>/dev/null || { tail -20 "$var/log/madoguchid.log"; exit 1; }
+  sleep 0.2
+done
+
+# The front desk signs in once with a one-time code for its terminal (docs/front-desk.md).
+code=$("$build/services/madoguchictl/madoguchictl" terminal enrol desk-1 --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["code"])' 2>/dev/null || true)
+
 cat <<MSG
-Madoguchi is starting.
+Madoguchi is running.
   Front desk:      https://127.0.0.1:$https_port/   (CA: $var/certs/ca.crt)
+  Sign-in code:    ${code:-"(madoguchictl terminal enrol desk-1)"}   for terminal desk-1, valid 24 h
+  Counter CLI:     MADOGUCHI_URL=https://127.0.0.1:$https_port MADOGUCHI_CA_FILE=$var/certs/ca.crt \
+                   MADOGUCHI_TOKEN_FILE=$var/desk-token \
+                   $build/services/madoguchictl/madoguchictl checks list --today
   Health:          curl --cacert $var/certs/ca.crt https://127.0.0.1:$https_port/readyz
   API token:       $var/desk-token   (Authorization: Bearer <token>)
   Logs:            $var/log/   Stop: Ctrl-C
 MSG
-"$build/services/madoguchid/madoguchid" &
-pids+=($!)
 wait "${pids[-1]}"
