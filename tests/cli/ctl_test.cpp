@@ -329,3 +329,46 @@ TEST_F(CtlTest, HelpAndVersionOnEveryCommand) {
           .exit_code,
       0);
 }
+
+TEST_F(CtlTest, TerminalEnrolListAndRevoke) {
+  const std::string db = " --conninfo='" + pg_->conninfo() + "'";
+  const CtlRun enrolled = ctl("terminal enrol desk-9 --json" + db);
+  ASSERT_EQ(enrolled.exit_code, 0) << enrolled.out << enrolled.err;
+  const std::string code = enrolled.json()["code"].get<std::string>();
+  EXPECT_EQ(enrolled.json()["terminal_id"], "desk-9");
+  ASSERT_FALSE(code.empty());
+  // The code is real: the daemon trades it, once, for a desk session of that terminal.
+  auto signed_in = daemon_->post("/v1/desk/enrol", {{"code", code}});
+  EXPECT_EQ(signed_in.status, 200) << signed_in.body;
+  EXPECT_EQ(daemon_->post("/v1/desk/enrol", {{"code", code}}).status, 401);
+
+  const CtlRun listed = ctl("terminal list --json" + db);
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  bool found = false;
+  for (const auto& t : listed.json()) {
+    if (t["terminal_id"] == "desk-9") {
+      found = true;
+      EXPECT_TRUE(t["revoked_at"].is_null());
+      EXPECT_EQ(t["sessions"], 1);
+    }
+  }
+  EXPECT_TRUE(found) << listed.out;
+  EXPECT_NE(ctl("terminal list --lang=en" + db).out.find("desk-9"), std::string::npos);
+
+  const CtlRun revoked = ctl("terminal revoke desk-9 --json" + db);
+  ASSERT_EQ(revoked.exit_code, 0) << revoked.err;
+  for (const auto& t : ctl("terminal list --json" + db).json()) {
+    if (t["terminal_id"] == "desk-9") {
+      EXPECT_FALSE(t["revoked_at"].is_null());
+    }
+  }
+
+  // A bad terminal id is a usage error; a password on the command line is refused.
+  EXPECT_EQ(ctl("terminal enrol 'Desk 9'" + db).exit_code, 2);
+  EXPECT_NE(ctl("terminal list --conninfo='host=127.0.0.1 password=x'").exit_code, 0);
+  // No database: unavailable.
+  EXPECT_EQ(ctl("terminal list --conninfo='host=127.0.0.1 port=" + std::to_string(free_port()) +
+                " connect_timeout=2'")
+                .exit_code,
+            4);
+}
