@@ -277,6 +277,7 @@ Result<void> Server::start() {
   } catch (const std::exception& e) {
     return make_error("server.tls", std::string("cannot load TLS certificate or key: ") + e.what());
   }
+  if (auto policy = apply_tls_policy(s.tls.native_handle()); !policy) return policy.error();
   if (s.config.http_enabled && !is_loopback(s.config.http_address))
     return make_error("server.plain_http_not_loopback",
                       "plain HTTP may only listen on a loopback address; use HTTPS");

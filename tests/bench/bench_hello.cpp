@@ -2,6 +2,8 @@
 // to every request, with the daemon's TLS settings (same options, certificate and key). What
 // the daemon's figures are divided by: the cost of TLS and HTTP alone on this machine.
 //   bench_hello --port N --cert FILE --key FILE [--threads 1]
+#include <madoguchi/api/server.hpp>
+
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -86,6 +88,7 @@ int main(int argc, char** argv) {
                   ssl::context::single_dh_use);
   tls.use_certificate_chain_file(cert);
   tls.use_private_key_file(key, ssl::context::pem);
+  if (!madoguchi::api::apply_tls_policy(tls.native_handle())) return 1;
   tcp::acceptor acceptor(ioc, {asio::ip::make_address("127.0.0.1"), port});
   asio::signal_set signals(ioc, SIGINT, SIGTERM);
   signals.async_wait([&](auto, int) { ioc.stop(); });

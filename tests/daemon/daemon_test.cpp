@@ -129,3 +129,26 @@ TEST(Daemon, RejectsUnknownConfigurationKeys) {
   EXPECT_NE(r.output.find("config.unknown_key"), std::string::npos) << r.output;
   EXPECT_NE(r.output.find("listen.https_prot"), std::string::npos) << r.output;
 }
+
+TEST(Daemon, TlsRefusesSuitesWithoutForwardSecrecyOrAead) {
+  TempPostgres pg;
+  TempDir dir("daemon");
+  Daemon d(pg, dir);
+  const std::string connect =
+      "openssl s_client -brief -connect 127.0.0.1:" + std::to_string(d.https_port()) +
+      " </dev/null 2>&1";
+  auto handshake = [&](const std::string& options) { return run_command(connect + " " + options); };
+  // TLS 1.2 with ECDHE and AES-GCM, and TLS 1.3, are spoken.
+  auto good = handshake("-tls1_2 -cipher ECDHE-RSA-AES128-GCM-SHA256");
+  EXPECT_NE(good.output.find("ECDHE-RSA-AES128-GCM-SHA256"), std::string::npos) << good.output;
+  auto tls13 = handshake("-tls1_3");
+  EXPECT_NE(tls13.output.find("TLSv1.3"), std::string::npos) << tls13.output;
+  // RSA key exchange, CBC and old protocol versions are refused.
+  for (const char* weak :
+       {"-tls1_2 -cipher AES128-SHA", "-tls1_2 -cipher AES256-GCM-SHA384",
+        "-tls1_2 -cipher ECDHE-RSA-AES128-SHA", "-tls1_1 -cipher DEFAULT@SECLEVEL=0"}) {
+    auto r = handshake(weak);
+    EXPECT_EQ(r.output.find("Protocol version:"), std::string::npos) << weak << "\n" << r.output;
+    EXPECT_EQ(r.output.find("Ciphersuite:"), std::string::npos) << weak << "\n" << r.output;
+  }
+}

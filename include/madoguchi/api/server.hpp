@@ -12,7 +12,13 @@
 #include <memory>
 #include <string>
 
+struct ssl_ctx_st;  // OpenSSL's SSL_CTX
+
 namespace madoguchi::api {
+
+// The TLS policy of Madoguchi's HTTPS listeners: TLS 1.2 with ECDHE + AEAD suites only, or
+// TLS 1.3; no compression or renegotiation. Error: "server.tls".
+Result<void> apply_tls_policy(ssl_ctx_st* ctx);
 
 struct ServerConfig {
   std::string https_address = "127.0.0.1";
