@@ -139,6 +139,12 @@ struct Server::Impl {
 
 namespace {
 
+// Plain HTTP listens on loopback only, and even there it serves the probes and the metrics
+// alone: personal data and credentials travel over TLS.
+bool plain_http_allowed(const std::string& path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
+
 template <class Derived>
 class Session {
  public:
@@ -165,7 +171,12 @@ class Session {
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive() && !server_.stopping.load();
     beast::get_lowest_layer(derived().stream()).expires_never();
-    server_.handle(to_request(std::move(req), remote_), derived().stream().get_executor(),
+    Request request = to_request(std::move(req), remote_);
+    if (!Derived::kTls && !plain_http_allowed(request.path))
+      return write(problem(403, "http.tls_required", "HTTPS required",
+                           "Plain HTTP serves /healthz, /readyz and /metrics only."),
+                   version, keep_alive);
+    server_.handle(std::move(request), derived().stream().get_executor(),
                    [self = derived().shared_from_this(), version, keep_alive](Response res) {
                      self->write(res, version, keep_alive);
                    });
@@ -194,6 +205,7 @@ class Session {
 class PlainSession : public Session<PlainSession>,
                      public std::enable_shared_from_this<PlainSession> {
  public:
+  static constexpr bool kTls = false;
   PlainSession(Server::Impl& s, tcp::socket&& socket, std::string remote)
       : Session(s, std::move(remote)), stream_(std::move(socket)) {}
   beast::tcp_stream& stream() { return stream_; }
@@ -213,6 +225,7 @@ class PlainSession : public Session<PlainSession>,
 
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
  public:
+  static constexpr bool kTls = true;
   TlsSession(Server::Impl& s, tcp::socket&& socket, ssl::context& ctx, std::string remote)
       : Session(s, std::move(remote)), stream_(std::move(socket), ctx) {}
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }

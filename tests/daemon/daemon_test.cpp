@@ -74,6 +74,15 @@ TEST(Daemon, PlainHttpOnLoopbackForProbes) {
   auto r = run_command("curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
                        std::to_string(d.http_port()) + "/healthz");
   EXPECT_EQ(r.output, "200");
+  // ... and for nothing else: checks, records and the page need HTTPS.
+  for (const char* path : {"/v1/checks", "/", "/v1/checks/by-number"}) {
+    auto plain = run_command("curl -sS -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:" +
+                             std::to_string(d.http_port()) + path);
+    EXPECT_EQ(plain.output, "403") << path;
+  }
+  auto metrics = run_command("curl -sS -o /dev/null -w '%{http_code}' http://127.0.0.1:" +
+                             std::to_string(d.http_port()) + "/metrics");
+  EXPECT_EQ(metrics.output, "200");
 }
 
 TEST(Daemon, RefusesPlainHttpOffLoopback) {
