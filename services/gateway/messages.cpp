@@ -9,8 +9,10 @@
 #include <pugixml.hpp>
 
 #include <iconv.h>
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
+#include <cstdio>
 #include <sstream>
 #include <stdexcept>
 
@@ -203,6 +205,39 @@ void write_answer(pugi::xml_node parent, const QualificationAnswer& a) {
   }
 }
 
+// Every code point of `utf8` without a Windows-31J form as "&#xHHHH;" (bytes that are not UTF-8
+// as U+FFFD). Only values can hold such characters: element names are the model's, in ASCII.
+std::string with_character_references(std::string_view utf8) {
+  std::string out;
+  out.reserve(utf8.size());
+  std::size_t i = 0;
+  while (i < utf8.size()) {
+    const auto lead = static_cast<unsigned char>(utf8[i]);
+    const std::size_t len = lead < 0x80         ? 1
+                            : lead >> 5 == 0x6  ? 2
+                            : lead >> 4 == 0xE  ? 3
+                            : lead >> 3 == 0x1E ? 4
+                                                : 1;
+    const std::string_view ch = utf8.substr(i, std::min(len, utf8.size() - i));
+    if (lead < 0x80 || utf8_to_shift_jis(ch)) {
+      out += ch;
+    } else {
+      char32_t cp = 0xFFFD;
+      if (ch.size() == len && len > 1) {
+        cp = lead & (0x7F >> len);
+        for (std::size_t k = 1; k < len; ++k)
+          cp = cp << 6 | (static_cast<unsigned char>(ch[k]) & 0x3F);
+        if (cp < 0x80 || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) cp = 0xFFFD;
+      }
+      char ref[16];
+      std::snprintf(ref, sizeof ref, "&#x%X;", static_cast<unsigned>(cp));
+      out += ref;
+    }
+    i += ch.size();
+  }
+  return out;
+}
+
 std::string finish(pugi::xml_document& doc, CharacterCode code) {
   auto decl = doc.prepend_child(pugi::node_declaration);
   decl.append_attribute("version") = "1.0";
@@ -220,8 +255,13 @@ std::string finish(pugi::xml_document& doc, CharacterCode code) {
   // text (most messages); otherwise (髙, ①, ～ …) declared Windows-31J so that a conforming XML
   // reader decodes them right.
   auto sjis = utf8_to_shift_jis(utf8);
-  // A character with no Windows-31J form cannot be sent in this encoding: a caller's bug.
-  if (!sjis) throw std::invalid_argument(sjis.error().message);
+  // A character with no Windows-31J form (𠮷, an emoji typed into 記号) travels as an XML
+  // character reference, which every XML reader turns back into the character.
+  if (!sjis) {
+    utf8 = with_character_references(utf8);
+    sjis = utf8_to_shift_jis(utf8);
+    if (!sjis) return utf8;  // unreachable: the references are ASCII
+  }
   auto strict = convert(*sjis, "UTF-8", "SHIFT_JIS");
   if (strict && *strict == utf8) return *sjis;
   constexpr std::string_view declared = "encoding=\"Shift_JIS\"";

@@ -24,7 +24,8 @@ seed() {  # seed DIR: the fuzzer's starting corpus (the repository's seeds are o
   mkdir -p "$dir"
   case $name in
     fuzz_xmlmsg) cp -n "$root"/tests/gateway/corpus/utf8/*.xml "$dir/" 2>/dev/null || true
-      for x in "$root"/tests/gateway/corpus/sjis/*.xml; do cp -n "$x" "$dir/sjis-$(basename "$x")"; done ;;
+      for x in "$root"/tests/gateway/corpus/sjis/*.xml; do cp -n "$x" "$dir/sjis-$(basename "$x")"; done
+      cp -n "$here"/corpus/xmlmsg/* "$dir/" 2>/dev/null || true ;;  # past findings
     fuzz_documents)
       local gen_seeds=$build/seeds
       if [[ ! -f $gen_seeds/manifest.json ]]; then

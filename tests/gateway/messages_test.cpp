@@ -456,6 +456,21 @@ TEST(Encoding, ShiftJisBytesAreShiftJis) {
   EXPECT_NE(utf8.find("窓口"), std::string::npos);
 }
 
+TEST(Encoding, CharactersWithoutAShiftJisFormTravelAsReferences) {
+  // Found by fuzz_xmlmsg: writing such a message in Shift_JIS threw. 𠮷 and an emoji have no
+  // Windows-31J form; they go as character references and read back as themselves.
+  auto m = responses(gw::CharacterCode::ShiftJis)[3];
+  m.header.error_message = "𠮷野家😀 〜";
+  std::string bytes;
+  ASSERT_NO_THROW(bytes = gw::write(m));
+  EXPECT_NE(bytes.find("&#x20BB7;"), std::string::npos);
+  EXPECT_NE(bytes.find("&#x1F600;"), std::string::npos);
+  auto back = gw::parse_response(bytes);
+  ASSERT_TRUE(back) << back.error().message;
+  EXPECT_EQ(back->header.error_message, "𠮷野家😀 ～");
+  EXPECT_EQ(schema_errors(bytes), "");
+}
+
 TEST(Encoding, ShiftJisConversionRejectsBrokenBytes) {
   auto r = gw::shift_jis_to_utf8("\x81");  // a lead byte with nothing after it
   ASSERT_FALSE(r);
