@@ -20,7 +20,8 @@ for p in madoguchi madoguchi-gateway-sim; do
 done
 
 work=$(mktemp -d "$build/package-test.XXXXXX")
-pgroot=$(mktemp -d /var/tmp/madoguchi-pkgtest-pg.XXXXXX)  # the postgres user must reach it
+pgroot=$(mktemp -d /var/tmp/madoguchi-pkgtest-pg.XXXXXX)
+chown postgres:postgres "$pgroot"  # the cluster and its log belong to the postgres user
 pids=()
 made_tls=""
 installed=""
@@ -142,7 +143,8 @@ else
   echo "package-test: no systemd; running the unit's command as $user: $exec_start"
   install -d -o "$user" -g "$user" -m 0700 "$workdir"
   # shellcheck disable=SC2086
-  (cd "$workdir" && umask 077 && exec runuser -u "$user" -- env "${env_lines[@]}" $exec_start) \
+  (cd "$workdir" && umask 077 &&
+    exec setpriv --reuid="$user" --regid="$user" --init-groups env "${env_lines[@]}" $exec_start) \
     >"$work/madoguchid.log" 2>&1 &
   daemon_pid=$!
   pids+=($daemon_pid)
