@@ -36,21 +36,8 @@ int fail(const Error& e) {
   return kRefused;
 }
 
-// A conninfo on the command line is visible to every user of the machine (ps, /proc).
-std::string no_password(const std::string& conninfo) {
-  if (conninfo.find("password") != std::string::npos)
-    return "a password must not be on the command line: use $MADOGUCHI_DATABASE_CONNINFO or "
-           "~/.pgpass";
-  return {};
-}
-
 CLI::App* with_database(CLI::App* sub, AuditOptions& o) {
-  sub->add_option("--conninfo", o.conninfo,
-                  "libpq connection string without password ($MADOGUCHI_DATABASE_CONNINFO)")
-      ->envname("MADOGUCHI_DATABASE_CONNINFO")
-      ->required()
-      ->check(no_password);
-  return sub;
+  return add_conninfo_option(sub, o.conninfo);
 }
 
 void with_dir(CLI::App* sub, AuditOptions& o) {
@@ -121,6 +108,19 @@ void add_audit_command(CLI::App& app, Globals& g) {
     std::printf("%zu detached, %zu dropped, %d partition(s) created ahead\n",
                 report->detached.size(), report->dropped.size(), report->created);
   });
+}
+
+CLI::App* add_conninfo_option(CLI::App* sub, std::string& conninfo) {
+  sub->add_option("--conninfo", conninfo,
+                  "libpq connection string without password ($MADOGUCHI_DATABASE_CONNINFO)")
+      ->envname("MADOGUCHI_DATABASE_CONNINFO")
+      ->required()
+      ->check([](const std::string& value) -> std::string {
+        if (value.find("password") == std::string::npos) return {};
+        return "a password must not be on the command line: use $MADOGUCHI_DATABASE_CONNINFO or "
+               "~/.pgpass";
+      });
+  return sub;
 }
 
 }  // namespace madoguchi::ctl

@@ -34,20 +34,8 @@ int fail(const Error& e) {
   return kRefused;
 }
 
-std::string no_password(const std::string& conninfo) {
-  if (conninfo.find("password") != std::string::npos)
-    return "a password must not be on the command line: use $MADOGUCHI_DATABASE_CONNINFO or "
-           "~/.pgpass";
-  return {};
-}
-
 CLI::App* with_database(CLI::App* sub, TerminalOptions& o) {
-  sub->add_option("--conninfo", o.conninfo,
-                  "libpq connection string without password ($MADOGUCHI_DATABASE_CONNINFO)")
-      ->envname("MADOGUCHI_DATABASE_CONNINFO")
-      ->required()
-      ->check(no_password);
-  return sub;
+  return add_conninfo_option(sub, o.conninfo);
 }
 
 // The store's idle expiry only matters to the daemon; `list` counts sessions younger than this.
@@ -109,7 +97,8 @@ void add_terminal_command(CLI::App& app, Globals& g) {
              {"enrolled_at", t.enrolled_at},
              {"revoked_at", t.revoked_at.empty() ? nlohmann::json() : nlohmann::json(t.revoked_at)},
              {"sessions", t.sessions},
-             {"last_seen_at", t.last_seen_at.empty() ? nlohmann::json() : nlohmann::json(t.last_seen_at)}});
+             {"last_seen_at",
+              t.last_seen_at.empty() ? nlohmann::json() : nlohmann::json(t.last_seen_at)}});
       std::printf("%s\n", out.dump().c_str());
     } else {
       const bool en = g.lang == "en";

@@ -40,6 +40,11 @@ struct Globals {
 // CLI11 validator for YYYY-MM-DD options: "" when valid, else the message.
 std::string iso_date(const std::string& text);
 
+// --conninfo for commands that talk to PostgreSQL directly (audit, terminal): required, from
+// $MADOGUCHI_DATABASE_CONNINFO when not given, and refused with a password in it (argv is
+// visible to every user of the machine). Returns `sub`.
+CLI::App* add_conninfo_option(CLI::App* sub, std::string& conninfo);
+
 // madoguchictl document inspect FILE [--visit-date YYYY-MM-DD] [--json] (cmd_document.cpp)
 void add_document_command(CLI::App& app, Globals& g);
 // madoguchictl decide --context C --visit-date D --gateway-validity V FILE... (cmd_decide.cpp)
