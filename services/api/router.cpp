@@ -93,7 +93,7 @@ Router::Match Router::match(Request& request) const {
     path_matched = true;
     if (route.method != request.method) continue;
 
-    if (route.access == Access::Authenticated) {
+    if (route.access != Access::Public) {
       Response refusal;
       const AuthVerdict session = request.header("authorization").empty() && authenticator_
                                       ? authenticator_(request, refusal)

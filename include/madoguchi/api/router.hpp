@@ -11,9 +11,23 @@
 
 namespace madoguchi::api {
 
+// What a route needs from its caller. Every route declares one; the Router refuses a caller
+// whose role does not grant it (403 auth.forbidden). Roles (docs/security.md):
+//   desk            CheckAtTerminal, CheckByNumber, OwnHistory, Unconfirmed
+//   receipt_system  CheckByNumber, Batch, Fhir, OwnHistory, Unconfirmed
+//   auditor         OwnHistory (= all history), AllHistory
+//   admin           Admin
 enum class Access {
-  Public,         // health probes only
-  Authenticated,  // everything that touches a person's data
+  Public,           // health probes, the page's static files, enrolment
+  Authenticated,    // any authenticated caller (reader state for the caller's own terminal)
+  CheckAtTerminal,  // by card and by document: a person at this counter
+  CheckByNumber,    // by number (single)
+  Batch,            // batches (create, read, cancel)
+  Fhir,             // the FHIR endpoints
+  OwnHistory,       // the caller's own checks (an auditor's: all)
+  AllHistory,       // every caller's checks, access records
+  Unconfirmed,      // the unconfirmed queue
+  Admin,            // keys, terminals
 };
 
 // API clients (receipt systems, desk terminals) authenticate with a bearer token. Only the
