@@ -2,6 +2,12 @@
 
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <random>
+#include <regex>
+#include <string>
+#include <vector>
+
 using namespace madoguchi;
 
 TEST(CoPayRatio, ParsesEveryPrintedForm) {
@@ -31,4 +37,33 @@ TEST(CoPayRatio, Renders) {
   auto r = CoPayRatio::from_percent(10);
   EXPECT_EQ(r->gateway_code(), "010");
   EXPECT_EQ(r->japanese(), "1割");
+}
+
+// Parsed by hand for speed; the regular expressions it replaced are the oracle here.
+TEST(CoPayRatio, AgreesWithTheRegularExpressionsOverRandomStrings) {
+  const std::regex wari(R"(^([0-9])割$)");
+  const std::regex percent(R"(^([0-9]{1,3})(%|％)?$)");
+  const std::regex fraction(R"(^0?\.([0-9])0*$)");
+  const std::vector<std::string> pieces = {"0", "1", "2", "3", "5", ".", "%", "％", "割", "x"};
+  std::mt19937 rng(20251201);
+  for (int i = 0; i < 20000; ++i) {
+    std::string s;
+    for (int n = std::uniform_int_distribution<int>(0, 5)(rng); n > 0; --n)
+      s += pieces[std::uniform_int_distribution<std::size_t>(0, pieces.size() - 1)(rng)];
+    std::smatch m;
+    std::optional<int> expected;
+    if (std::regex_match(s, m, wari) || std::regex_match(s, m, fraction))
+      expected = std::stoi(m[1]) * 10;
+    else if (std::regex_match(s, m, percent))
+      expected = std::stoi(m[1]);
+    const auto got = CoPayRatio::parse(s);
+    if (!expected) {
+      ASSERT_EQ(got.error().code, "copay.format") << s;
+    } else if (*expected == 10 || *expected == 20 || *expected == 30) {
+      ASSERT_TRUE(got) << s;
+      ASSERT_EQ(got->percent(), *expected) << s;
+    } else {
+      ASSERT_EQ(got.error().code, "copay.value") << s;
+    }
+  }
 }

@@ -3,6 +3,10 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+#include <regex>
+#include <string>
+
 using namespace madoguchi;
 
 TEST(InsurerNumber, AcceptsTheDesignExamples) {
@@ -122,4 +126,18 @@ TEST(Text, HalfWidthAndUtf8RoundTrip) {
   const std::string s = "資格確認書🙂";
   EXPECT_EQ(text::encode_utf8(text::decode_utf8(s)), s);
   EXPECT_EQ(text::decode_utf8("\xff")[0], U'\uFFFD');
+}
+
+// The guard is scanned by hand for speed; the regular expression it replaced stays here as the
+// oracle, over strings made of the characters that matter (digits, both separators, others).
+TEST(IndividualNumber, AgreesWithTheRegularExpressionOverRandomStrings) {
+  const std::regex oracle(R"((^|[^0-9])([0-9]{12}|[0-9]{4}[ -][0-9]{4}[ -][0-9]{4})([^0-9]|$))");
+  std::mt19937 rng(20251201);
+  const std::string alphabet = "0123456789012345678901234567890123456789 -a";
+  for (int i = 0; i < 20000; ++i) {
+    std::string s(std::uniform_int_distribution<int>(0, 20)(rng), ' ');
+    for (char& c : s)
+      c = alphabet[std::uniform_int_distribution<std::size_t>(0, alphabet.size() - 1)(rng)];
+    ASSERT_EQ(contains_individual_number(s), std::regex_search(s, oracle)) << '"' << s << '"';
+  }
 }
