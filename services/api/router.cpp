@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <future>
 #include <variant>
@@ -78,7 +79,7 @@ const ApiClient* Router::authenticate(const Request& request) const {
 
 Router::Match Router::match(Request& request) const {
   const auto segments = split_path(request.path);
-  bool path_matched = false;
+  std::vector<std::string> allowed;  // the methods of the routes whose path matched (405's Allow)
   for (const Route& route : routes_) {
     if (route.segments.size() != segments.size()) continue;
     std::map<std::string, std::string> params;
@@ -90,8 +91,11 @@ Router::Match Router::match(Request& request) const {
         match = route.segments[i] == segments[i];
     }
     if (!match) continue;
-    path_matched = true;
-    if (route.method != request.method) continue;
+    if (route.method != request.method) {
+      if (std::find(allowed.begin(), allowed.end(), route.method) == allowed.end())
+        allowed.push_back(route.method);
+      continue;
+    }
 
     if (route.access != Access::Public) {
       Response refusal;
@@ -112,7 +116,14 @@ Router::Match Router::match(Request& request) const {
     request.path_params = std::move(params);
     return &route;
   }
-  if (path_matched) return problem(405, "http.method_not_allowed", "Method not allowed");
+  if (!allowed.empty()) {
+    // RFC 9110 §15.5.6: a 405 names the methods the resource does support.
+    std::string allow;
+    for (const std::string& m : allowed) allow += (allow.empty() ? "" : ", ") + m;
+    Response r = problem(405, "http.method_not_allowed", "Method not allowed");
+    r.headers.emplace_back("Allow", std::move(allow));
+    return r;
+  }
   return problem(404, "http.not_found", "Not found");
 }
 
