@@ -896,6 +896,69 @@ Result<Qualification> to_qualification(const QualificationRecord& r,
   }
 }
 
+QualificationRecord to_record(const Qualification& q) {
+  auto compact = [](const std::optional<Date>& d) { return d ? d->compact() : std::string(); };
+  QualificationRecord r;
+  if (q.identity) {
+    r.insurer_number = q.identity->insurer.padded8();
+    if (q.identity->symbol) r.insured_card_symbol = q.identity->symbol->as_given();
+    r.insured_identification_number = q.identity->number.as_given();
+    if (q.identity->branch) r.insured_branch_number = q.identity->branch->value();
+  }
+  r.insurer_name = q.insurer_name;
+  if (q.relationship)
+    r.personal_family_classification = *q.relationship == Relationship::Self ? "1" : "2";
+  if (q.copay) r.insured_partial_contribution_ratio = q.copay->gateway_code();
+  r.qualification_date = compact(q.qualification_date);
+  r.disqualification_date = compact(q.disqualification_date);
+  r.insured_card_expiration_date = compact(q.card_valid_until);
+  r.name = q.name;
+  r.name_kana = q.name_kana;
+  r.birthdate = compact(q.birth_date);
+
+  const AnswerDetails& d = q.details;
+  r.insured_card_classification = d.card_classification;
+  r.sex = d.sex;
+  r.name_of_other = d.name_of_other;
+  r.name_of_other_kana = d.name_of_other_kana;
+  r.sex2 = d.sex2;
+  if (d.limit_certificate) {
+    const auto& l = *d.limit_certificate;
+    r.limit = LimitApplicationCertificateInfo{l.classification,      l.bracket,
+                                              compact(l.issued),     compact(l.valid_from),
+                                              compact(l.valid_until), compact(l.long_term_since)};
+  }
+  if (d.elderly_certificate) {
+    const auto& e = *d.elderly_certificate;
+    r.elderly = ElderlyRecipientCertificateInfo{compact(e.issued), compact(e.valid_from),
+                                                compact(e.valid_until),
+                                                e.copay ? e.copay->gateway_code() : ""};
+  }
+  for (const auto& p : d.public_expenses) {
+    PublicExpenseResult e;
+    e.payer_number = p.payer_number;
+    e.recipient_number = p.recipient_number;
+    e.valid_start_date = compact(p.valid_from);
+    e.valid_end_date = compact(p.valid_until);
+    if (!p.medical_ticket_type.empty() || p.ticket_valid_from || p.ticket_valid_until ||
+        !p.designated_institution.empty())
+      e.medical_ticket =
+          MedicalTicketInfo{p.medical_ticket_type, compact(p.ticket_valid_from),
+                            compact(p.ticket_valid_until), p.designated_institution};
+    r.public_expenses.push_back(std::move(e));
+  }
+  for (const auto& c : d.consents) {
+    Consent* slot = c.kind == "specific_health_checkups" ? &r.specific_health_checkups
+                    : c.kind == "pharmacists"            ? &r.pharmacists
+                    : c.kind == "diagnosis"              ? &r.diagnosis
+                    : c.kind == "operations"             ? &r.operations
+                                                         : nullptr;
+    if (slot) *slot = Consent{c.agreed ? "1" : "0", c.time};
+  }
+  r.prescription_issue_select = d.prescription_issue;
+  return r;
+}
+
 SearchInfo to_search_info(const InsuranceIdentity& id, const std::optional<Date>& birth_date,
                           bool limit_application_certificate) {
   SearchInfo s;

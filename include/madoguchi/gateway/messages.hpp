@@ -263,6 +263,11 @@ Result<Response> parse_response(std::string_view bytes);
 // "gateway.protocol".
 Result<Qualification> to_qualification(const QualificationRecord& record,
                                        QualificationValidity validity);
+// The other direction, for whoever answers in XmlMsg (the served folders): a result as the
+// gateway would write it. Lossless for what to_qualification() reads except the co-pay of a
+// 高齢受給者証, written in both places; fields the domain does not keep (address, 被保険者氏名 …)
+// stay empty.
+QualificationRecord to_record(const Qualification& qualification);
 // The search info for a domain query.
 SearchInfo to_search_info(const InsuranceIdentity& identity, const std::optional<Date>& birth_date,
                           bool limit_application_certificate = false);
