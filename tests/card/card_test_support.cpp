@@ -196,9 +196,9 @@ void Pcscd::start() {
   if (!up) throw std::runtime_error("pcscd did not show the vpcd reader:\n" + log());
 }
 
-void Pcscd::stop() {
+void Pcscd::stop(int sig) {
   if (!proc_) return;
-  proc_->stop(SIGTERM, 10s);
+  proc_->stop(sig, 10s);
   proc_.reset();
 }
 

@@ -64,7 +64,7 @@ class Pcscd {
   explicit Pcscd(std::filesystem::path log_dir);
   ~Pcscd();
   void start();
-  void stop();
+  void stop(int sig = 15);  // SIGTERM; fault tests kill it (SIGKILL)
   bool running() const { return proc_ != nullptr; }
   std::string log() const;
 
