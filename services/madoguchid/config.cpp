@@ -41,6 +41,13 @@ json default_config() {
       {"policy", {{"mynaportal_max_unconfirmed_age_days", 30}}},
       {"unconfirmed", {{"recheck_seconds", 10}, {"batch", 20}}},
       {"web", {{"root", MADOGUCHI_DEFAULT_WEB_ROOT}, {"session_idle_minutes", 10080}}},
+      // The terminal's folder interface, served to receipt systems (docs/folders.md).
+      {"folders",
+       {{"enabled", false},
+        {"root", "var/folders"},
+        {"client_id", "receipt-folder"},
+        {"allow_visit_date", false},
+        {"rescan_ms", 2000}}},
   };
 }
 
