@@ -4,46 +4,66 @@
 
 namespace madoguchi::text {
 
+namespace {
+// The well-formed UTF-8 sequences (Unicode 15, table 3-7; RFC 3629): no overlong forms, no
+// surrogates (U+D800..U+DFFF), nothing above U+10FFFF. Returns the length of the sequence at
+// s[i] with its code point in `cp`, or 0 with `bad` = the length of the maximal ill-formed
+// subpart (at least 1), which becomes one U+FFFD.
+std::size_t sequence_at(std::string_view s, std::size_t i, char32_t& cp, std::size_t& bad) {
+  const auto b = static_cast<unsigned char>(s[i]);
+  bad = 1;
+  if (b < 0x80) {
+    cp = b;
+    return 1;
+  }
+  std::size_t len = 0;
+  unsigned char lo = 0x80, hi = 0xBF;  // the allowed range of the second byte
+  if (b >= 0xC2 && b <= 0xDF) {
+    len = 2;
+  } else if (b >= 0xE0 && b <= 0xEF) {
+    len = 3;
+    if (b == 0xE0) lo = 0xA0;  // overlong below U+0800
+    if (b == 0xED) hi = 0x9F;  // surrogates
+  } else if (b >= 0xF0 && b <= 0xF4) {
+    len = 4;
+    if (b == 0xF0) lo = 0x90;  // overlong below U+10000
+    if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
+  } else {
+    return 0;  // a continuation byte, C0/C1 (overlong ASCII) or F5..FF
+  }
+  char32_t v = b & (0x7F >> len);
+  for (std::size_t k = 1; k < len; ++k) {
+    if (i + k >= s.size()) return 0;
+    const auto c = static_cast<unsigned char>(s[i + k]);
+    if (c < (k == 1 ? lo : 0x80) || c > (k == 1 ? hi : 0xBF)) return 0;
+    v = (v << 6) | (c & 0x3F);
+    bad = k + 1;
+  }
+  cp = v;
+  return len;
+}
+}  // namespace
+
+bool valid_utf8(std::string_view s) {
+  char32_t cp = 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = sequence_at(s, i, cp, bad);
+    if (len == 0) return false;
+    i += len;
+  }
+  return true;
+}
+
 std::u32string decode_utf8(std::string_view s) {
   std::u32string out;
   out.reserve(s.size());
-  std::size_t i = 0;
-  while (i < s.size()) {
-    const auto b = static_cast<unsigned char>(s[i]);
-    char32_t cp = 0xFFFD;
-    std::size_t len = 1;
-    if (b < 0x80) {
-      cp = b;
-    } else if ((b & 0xE0) == 0xC0) {
-      len = 2;
-    } else if ((b & 0xF0) == 0xE0) {
-      len = 3;
-    } else if ((b & 0xF8) == 0xF0) {
-      len = 4;
-    }
-    if (len > 1) {
-      if (i + len > s.size()) {
-        len = 1;
-      } else {
-        char32_t v = b & (0x7F >> len);
-        bool ok = true;
-        for (std::size_t k = 1; k < len; ++k) {
-          const auto c = static_cast<unsigned char>(s[i + k]);
-          if ((c & 0xC0) != 0x80) {
-            ok = false;
-            break;
-          }
-          v = (v << 6) | (c & 0x3F);
-        }
-        if (ok) {
-          cp = v;
-        } else {
-          len = 1;
-        }
-      }
-    }
-    out.push_back(cp);
-    i += len;
+  char32_t cp = 0;
+  std::size_t bad = 0;
+  for (std::size_t i = 0; i < s.size();) {
+    const std::size_t len = sequence_at(s, i, cp, bad);
+    out.push_back(len ? cp : U'\uFFFD');
+    i += len ? len : bad;
   }
   return out;
 }
@@ -52,6 +72,7 @@ std::string encode_utf8(std::u32string_view cps) {
   std::string out;
   out.reserve(cps.size());
   for (char32_t c : cps) {
+    if ((c >= 0xD800 && c <= 0xDFFF) || c > 0x10FFFF) c = 0xFFFD;  // no code point to encode
     if (c < 0x80) {
       out.push_back(static_cast<char>(c));
     } else if (c < 0x800) {

@@ -16,8 +16,15 @@ std::string normalise_identifier(std::string_view utf8);
 // True when every byte is an ASCII digit and the string is not empty.
 bool all_digits(std::string_view s);
 
-// Decodes UTF-8 into code points; invalid sequences become U+FFFD.
+// The one UTF-8 check for text from outside (request targets, JSON fields, documents): true
+// when `s` is well-formed UTF-8 — no overlong forms, no surrogates, nothing above U+10FFFF,
+// no truncated sequence. NUL is well-formed; callers that refuse it say so.
+bool valid_utf8(std::string_view s);
+
+// Decodes UTF-8 into code points; every ill-formed sequence (as valid_utf8 judges it) becomes
+// one U+FFFD per maximal ill-formed subpart (Unicode's recommended practice).
 std::u32string decode_utf8(std::string_view utf8);
+// Surrogates and values above U+10FFFF are written as U+FFFD.
 std::string encode_utf8(std::u32string_view cps);
 
 }  // namespace madoguchi::text
