@@ -4,6 +4,7 @@
 #include "logging.hpp"
 
 #include <madoguchi/api/desk.hpp>
+#include <madoguchi/api/openapi.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
@@ -238,6 +239,7 @@ int main(int argc, char** argv) {
       *router, {.database_ready = [probe = std::make_shared<CachedProbe>([conninfo, migrations] {
                                      return madoguchi::audit::check_schema_ready(conninfo,
                                                                                  migrations);
+  madoguchi::api::add_openapi_route(*router);
                                    })] { return (*probe)(); },
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&metrics] { return metrics.expose(); }});
