@@ -1,50 +1,57 @@
 #include "request_target.hpp"
 
+#include <madoguchi/domain/text.hpp>
+
+#include <boost/url/parse.hpp>
+#include <boost/url/url_view.hpp>
+// Boost.URL compiled into this one file (header-only use): nothing else links it, and the
+// fuzzer builds this file on its own.
+#include <boost/url/src.hpp>
+
 namespace madoguchi::api::detail {
 
 namespace {
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
+namespace urls = boost::urls;
+
+// The decoded text of one encoded part, or false when it may not enter: NUL or bad UTF-8
+// (the escapes themselves were validated by the parser).
+bool decode(urls::pct_string_view encoded, bool plus_is_space, std::string& out) {
+  urls::encoding_opts opts;
+  opts.space_as_plus = plus_is_space;
+  out.clear();
+  out.reserve(encoded.decoded_size());
+  for (char c : encoded.decode(opts)) out.push_back(c);
+  return out.find('\0') == std::string::npos && text::valid_utf8(out);
 }
 }  // namespace
 
-std::string url_decode(std::string_view s, bool plus_is_space) {
-  std::string out;
-  out.reserve(s.size());
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    const int hi = s[i] == '%' && i + 2 < s.size() ? hex_value(s[i + 1]) : -1;
-    const int lo = hi >= 0 ? hex_value(s[i + 2]) : -1;
-    if (lo >= 0) {
-      out.push_back(static_cast<char>(hi * 16 + lo));
-      i += 2;
-    } else if (plus_is_space && s[i] == '+') {
-      out.push_back(' ');
-    } else {
-      out.push_back(s[i]);
-    }
-  }
-  return out;
-}
-
-void parse_target(std::string_view target, std::string& path,
+bool parse_target(std::string_view target, std::string& path,
                   std::map<std::string, std::string>& query) {
-  const auto q = target.find('?');
-  path = url_decode(target.substr(0, q), false);
-  if (q == std::string_view::npos) return;
-  std::string_view qs = target.substr(q + 1);
-  while (!qs.empty()) {
-    const auto amp = qs.find('&');
-    const std::string_view pair = qs.substr(0, amp);
-    const auto eq = pair.find('=');
-    if (!pair.empty())
-      query[url_decode(pair.substr(0, eq), true)] =
-          eq == std::string_view::npos ? std::string{} : url_decode(pair.substr(eq + 1), true);
-    if (amp == std::string_view::npos) break;
-    qs.remove_prefix(amp + 1);
+  path.clear();
+  query.clear();
+  auto parsed = urls::parse_origin_form(urls::string_view(target.data(), target.size()));
+  if (!parsed) return false;
+  const urls::url_view& url = *parsed;
+  std::string segment;
+  for (urls::pct_string_view encoded : url.encoded_segments()) {
+    if (!decode(encoded, false, segment) || segment.find('/') != std::string::npos) return false;
+    path += '/';
+    path += segment;
   }
+  if (path.empty()) path.push_back('/');  // (not `= "/"`: g++ 12 warns -Wrestrict)
+  if (!url.has_query()) return true;
+  std::string name, value;
+  for (auto param : url.encoded_params()) {
+    if (param.key.empty() && !param.has_value) continue;  // "a=1&&b=2"
+    if (!decode(param.key, true, name)) return false;
+    if (param.has_value) {
+      if (!decode(param.value, true, value)) return false;
+    } else {
+      value.clear();
+    }
+    query[name] = value;
+  }
+  return true;
 }
 
 }  // namespace madoguchi::api::detail

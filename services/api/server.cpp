@@ -7,6 +7,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
@@ -14,6 +15,10 @@
 #include <boost/beast/ssl.hpp>
 #include <boost/beast/version.hpp>
 
+#include <poll.h>
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
 #include <mutex>
@@ -31,11 +36,11 @@ using tcp = asio::ip::tcp;
 
 namespace {
 
-Request to_request(http::request<http::string_body>&& req, const std::string& remote) {
-  Request r;
+// False when the target is refused (request_target.cpp, fuzzed): answered 400.
+bool to_request(http::request<http::string_body>&& req, const std::string& remote, Request& r) {
   r.method = std::string(req.method_string());
   r.target = std::string(req.target());
-  detail::parse_target(r.target, r.path, r.query);  // request_target.cpp (fuzzed)
+  if (!detail::parse_target(r.target, r.path, r.query)) return false;
   for (const auto& f : req) {
     std::string name(f.name_string());
     for (char& c : name) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -43,7 +48,7 @@ Request to_request(http::request<http::string_body>&& req, const std::string& re
   }
   r.body = std::move(req.body());
   r.remote_address = remote;
-  return r;
+  return true;
 }
 
 http::response<http::string_body> to_beast(const Response& res, unsigned version, bool keep_alive) {
@@ -60,13 +65,58 @@ http::response<http::string_body> to_beast(const Response& res, unsigned version
 
 }  // namespace
 
+namespace {
+
+// Whether the peer of a connection has gone (closed, reset) while its request was in flight:
+// nothing is read from the socket then, so ask the kernel (a FIN or RST, TLS or not).
+bool peer_gone(int fd) {
+  if (fd < 0) return false;
+  pollfd p{fd, POLLRDHUP, 0};
+  return ::poll(&p, 1, 0) == 1 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR | POLLNVAL)) != 0;
+}
+
+Response busy() {
+  Response r = problem(503, "server.busy", "Too many requests in progress",
+                       "Retry after the indicated number of seconds.");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+bool is_probe(const std::string& path) {
+  return path == "/healthz" || path == "/readyz" || path == "/metrics";
+}
+
+// A bounded lane: at most `cap` jobs waiting or running on `pool`.
+struct BoundedPool {
+  std::unique_ptr<asio::thread_pool> pool;
+  int cap = 0;
+  std::atomic<int> queued{0};
+  void start(int threads, int queue_limit) {
+    pool = std::make_unique<asio::thread_pool>(std::max(1, threads));
+    cap = std::max(1, threads) + std::max(0, queue_limit);
+  }
+  bool admit() {
+    if (queued.fetch_add(1) >= cap) {
+      queued.fetch_sub(1);
+      return false;
+    }
+    return true;
+  }
+  void join() {
+    if (pool) pool->join();
+  }
+};
+
+}  // namespace
+
 struct Server::Impl {
   ServerConfig config;
   std::shared_ptr<const Router> router;
   asio::io_context ioc;
-  ssl::context tls{ssl::context::tls_server};
+  // The current TLS context; a session keeps the one it was accepted with (SIGHUP reload).
+  std::mutex tls_mu;
+  std::shared_ptr<ssl::context> tls;
   std::unique_ptr<tcp::acceptor> https_acceptor, http_acceptor;
-  std::unique_ptr<asio::thread_pool> workers;
   std::vector<std::thread> io_threads;
   std::atomic<int> in_flight{0};
   std::atomic<bool> stopping{false};
@@ -76,10 +126,15 @@ struct Server::Impl {
   Impl(ServerConfig c, std::shared_ptr<const Router> r)
       : config(std::move(c)), router(std::move(r)) {}
 
-  std::unique_ptr<asio::thread_pool> probe_pool;
-  std::atomic<int> blocking_queued{0};  // waiting or running on the blocking pool
+  BoundedPool workers;  // authenticated blocking handlers (card, batches, reads)
+  BoundedPool heavy;    // config.heavy_paths (OCR)
+  BoundedPool probes;   // /healthz, /readyz, /metrics
   std::atomic<int> async_in_flight{0};
-  Router::Lanes lanes;
+  // Open connections per listener; shared with the sessions, which may outlive the server
+  // while the io_context destroys its handlers.
+  std::shared_ptr<std::atomic<int>> https_open = std::make_shared<std::atomic<int>>(0);
+  std::shared_ptr<std::atomic<int>> http_open = std::make_shared<std::atomic<int>>(0);
+  std::atomic<bool> accept_warned{false};
   // An asynchronous answer may come after the server stopped (the gateway client or the audit
   // sink completing, or dropping, what was in flight): once closed, answers are discarded
   // instead of touching a server that is gone.
@@ -89,37 +144,33 @@ struct Server::Impl {
   };
   std::shared_ptr<Gate> gate = std::make_shared<Gate>();
 
-  void make_lanes() {
-    const int blocking_cap =
-        std::max(1, config.worker_threads) + std::max(0, config.blocking_queue_limit);
-    lanes.blocking = [this, blocking_cap](std::function<void()> job) {
-      if (blocking_queued.fetch_add(1) >= blocking_cap) {
-        blocking_queued.fetch_sub(1);
-        return false;
-      }
-      asio::post(*workers, [this, job = std::move(job)] {
-        job();
-        blocking_queued.fetch_sub(1);
+  std::shared_ptr<ssl::context> current_tls() {
+    std::lock_guard lock(tls_mu);
+    return tls;
+  }
+  Result<std::shared_ptr<ssl::context>> load_tls() const;
+
+  // A lane on `pool` for one request: a job that waited past the queue deadline, or whose
+  // client has gone, is answered 503 without running (the answer to a gone client is dropped).
+  std::function<bool(std::function<void()>)> lane(BoundedPool& pool, const Responder& respond,
+                                                  int fd) {
+    const auto deadline = std::chrono::steady_clock::now() + config.queue_deadline;
+    return [&pool, respond, fd, deadline](std::function<void()> job) {
+      if (!pool.admit()) return false;
+      asio::post(*pool.pool, [&pool, respond, fd, deadline, job = std::move(job)] {
+        if (std::chrono::steady_clock::now() > deadline || peer_gone(fd))
+          respond(busy());
+        else
+          job();
+        pool.queued.fetch_sub(1);
       });
       return true;
     };
-    lanes.probes = [this](std::function<void()> job) {
-      asio::post(*probe_pool, std::move(job));
-      return true;
-    };
-    lanes.admit_async = [this] {
-      if (async_in_flight.fetch_add(1) >= config.async_in_flight_limit) {
-        async_in_flight.fetch_sub(1);
-        return false;
-      }
-      return true;
-    };
-    lanes.release_async = [this] { async_in_flight.fetch_sub(1); };
   }
 
   // Dispatches on the calling I/O thread; the answer continues on the session's executor.
   template <class Executor, class Done>
-  void handle(Request req, Executor ex, Done done) {
+  void handle(Request req, Executor ex, int fd, Done done) {
     in_flight.fetch_add(1);
     Responder respond([this, gate = gate, ex, done = std::move(done)](Response res) mutable {
       std::lock_guard lock(gate->mu);
@@ -132,23 +183,41 @@ struct Server::Impl {
         }
       });
     });
+    Router::Lanes lanes;
+    const bool heavy_route = std::find(config.heavy_paths.begin(), config.heavy_paths.end(),
+                                       req.path) != config.heavy_paths.end();
+    lanes.blocking = lane(heavy_route ? heavy : workers, respond, fd);
+    // The Router runs every public route in this lane: only the probes get their own pool; the
+    // page's files and enrolment queue with the other blocking work.
+    lanes.probes = is_probe(req.path) ? lane(probes, respond, -1) : lanes.blocking;
+    lanes.admit_async = [this] {
+      if (async_in_flight.fetch_add(1) >= config.async_in_flight_limit) {
+        async_in_flight.fetch_sub(1);
+        return false;
+      }
+      return true;
+    };
+    lanes.release_async = [this] { async_in_flight.fetch_sub(1); };
     router->dispatch(std::move(req), std::move(respond), lanes);
   }
   void accept(tcp::acceptor& acceptor, bool tls);
+  void accept_later(tcp::acceptor& acceptor, bool tls, std::chrono::milliseconds wait);
 };
 
 namespace {
 
 // Plain HTTP listens on loopback only, and even there it serves the probes and the metrics
 // alone: personal data and credentials travel over TLS.
-bool plain_http_allowed(const std::string& path) {
-  return path == "/healthz" || path == "/readyz" || path == "/metrics";
-}
+bool plain_http_allowed(const std::string& path) { return is_probe(path); }
 
 template <class Derived>
 class Session {
  public:
-  Session(Server::Impl& server, std::string remote) : server_(server), remote_(std::move(remote)) {}
+  Session(Server::Impl& server, std::string remote, std::shared_ptr<std::atomic<int>> open)
+      : server_(server), remote_(std::move(remote)), open_(std::move(open)) {
+    open_->fetch_add(1);
+  }
+  ~Session() { open_->fetch_sub(1); }
 
  protected:
   Derived& derived() { return static_cast<Derived&>(*this); }
@@ -171,13 +240,22 @@ class Session {
     const unsigned version = req.version();
     const bool keep_alive = req.keep_alive() && !server_.stopping.load();
     beast::get_lowest_layer(derived().stream()).expires_never();
-    Request request = to_request(std::move(req), remote_);
+    Request request;
+    if (!to_request(std::move(req), remote_, request))
+      return write(problem(400, "http.bad_target", "Bad request target",
+                           "The path or query has an invalid escape, a NUL, an encoded '/' in a "
+                           "segment, or is not UTF-8."),
+                   version, keep_alive);
     if (!Derived::kTls && !plain_http_allowed(request.path))
       return write(problem(403, "http.tls_required", "HTTPS required",
                            "Plain HTTP serves /healthz, /readyz and /metrics only."),
                    version, keep_alive);
-    server_.handle(std::move(request), derived().stream().get_executor(),
-                   [self = derived().shared_from_this(), version, keep_alive](Response res) {
+    const int fd =
+        static_cast<int>(beast::get_lowest_layer(derived().stream()).socket().native_handle());
+    server_.handle(std::move(request), derived().stream().get_executor(), fd,
+                   [self = derived().shared_from_this(), version, keep_alive, fd](Response res) {
+                     // A client that has gone gets nothing: no encryption, no write, no wait.
+                     if (peer_gone(fd)) return;
                      self->write(res, version, keep_alive);
                    });
   }
@@ -200,6 +278,7 @@ class Session {
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   std::shared_ptr<http::response<http::string_body>> response_;
+  std::shared_ptr<std::atomic<int>> open_;
 };
 
 class PlainSession : public Session<PlainSession>,
@@ -207,7 +286,7 @@ class PlainSession : public Session<PlainSession>,
  public:
   static constexpr bool kTls = false;
   PlainSession(Server::Impl& s, tcp::socket&& socket, std::string remote)
-      : Session(s, std::move(remote)), stream_(std::move(socket)) {}
+      : Session(s, std::move(remote), s.http_open), stream_(std::move(socket)) {}
   beast::tcp_stream& stream() { return stream_; }
   void run() {
     asio::dispatch(stream_.get_executor(),
@@ -226,8 +305,11 @@ class PlainSession : public Session<PlainSession>,
 class TlsSession : public Session<TlsSession>, public std::enable_shared_from_this<TlsSession> {
  public:
   static constexpr bool kTls = true;
-  TlsSession(Server::Impl& s, tcp::socket&& socket, ssl::context& ctx, std::string remote)
-      : Session(s, std::move(remote)), stream_(std::move(socket), ctx) {}
+  TlsSession(Server::Impl& s, tcp::socket&& socket, std::shared_ptr<ssl::context> ctx,
+             std::string remote)
+      : Session(s, std::move(remote), s.https_open),
+        tls_(std::move(ctx)),
+        stream_(std::move(socket), *tls_) {}
   beast::ssl_stream<beast::tcp_stream>& stream() { return stream_; }
   void run() {
     asio::dispatch(stream_.get_executor(), [self = shared_from_this()] {
@@ -244,6 +326,7 @@ class TlsSession : public Session<TlsSession>, public std::enable_shared_from_th
 
  private:
   friend class Session<TlsSession>;
+  std::shared_ptr<ssl::context> tls_;  // the context at accept time, kept across a reload
   beast::ssl_stream<beast::tcp_stream> stream_;
 };
 
@@ -256,22 +339,64 @@ bool is_loopback(const std::string& address) {
 }  // namespace
 
 void Server::Impl::accept(tcp::acceptor& acceptor, bool use_tls) {
+  if (stopping) return;
+  // At the cap, accept nothing: the kernel's backlog holds newcomers until a connection closes.
+  const int cap = use_tls ? config.max_connections : config.max_plain_connections;
+  if ((use_tls ? https_open : http_open)->load() >= cap) {
+    if (!accept_warned.exchange(true))
+      spdlog::warn("connection cap ({}) reached: accepting again once connections close", cap);
+    return accept_later(acceptor, use_tls, std::chrono::milliseconds(10));
+  }
   acceptor.async_accept(
       asio::make_strand(ioc), [this, &acceptor, use_tls](beast::error_code ec, tcp::socket socket) {
         if (ec) {
           if (ec == asio::error::operation_aborted || stopping) return;
+          // Out of descriptors or memory: accepting again at once would spin and flood the log.
+          if (ec == asio::error::no_descriptors || ec.value() == ENFILE ||
+              ec == asio::error::no_buffer_space || ec == asio::error::no_memory) {
+            if (!accept_warned.exchange(true))
+              spdlog::warn("accept failed: {}; backing off", ec.message());
+            return accept_later(acceptor, use_tls, std::chrono::milliseconds(50));
+          }
           spdlog::warn("accept failed: {}", ec.message());
         } else {
+          accept_warned = false;
           beast::error_code ep_ec;
           const auto ep = socket.remote_endpoint(ep_ec);
           std::string remote = ep_ec ? std::string("?") : ep.address().to_string();
           if (use_tls)
-            std::make_shared<TlsSession>(*this, std::move(socket), tls, std::move(remote))->run();
+            std::make_shared<TlsSession>(*this, std::move(socket), current_tls(), std::move(remote))
+                ->run();
           else
             std::make_shared<PlainSession>(*this, std::move(socket), std::move(remote))->run();
         }
-        if (!stopping) accept(acceptor, use_tls);
+        accept(acceptor, use_tls);
       });
+}
+
+void Server::Impl::accept_later(tcp::acceptor& acceptor, bool use_tls,
+                                std::chrono::milliseconds wait) {
+  auto timer = std::make_shared<asio::steady_timer>(acceptor.get_executor(), wait);
+  timer->async_wait([this, &acceptor, use_tls, timer](beast::error_code ec) {
+    if (!ec) accept(acceptor, use_tls);
+  });
+}
+
+Result<std::shared_ptr<ssl::context>> Server::Impl::load_tls() const {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_server);
+  try {
+    ctx->set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
+                     ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
+                     ssl::context::single_dh_use);
+    ctx->use_certificate_chain_file(config.tls_cert_file);
+    ctx->use_private_key_file(config.tls_key_file, ssl::context::pem);
+  } catch (const std::exception& e) {
+    return make_error("server.tls", std::string("cannot load TLS certificate or key: ") + e.what());
+  }
+  if (SSL_CTX_check_private_key(ctx->native_handle()) != 1)
+    return make_error("server.tls", "the TLS key does not belong to the certificate");
+  if (auto policy = apply_tls_policy(ctx->native_handle()); !policy) return policy.error();
+  return ctx;
 }
 
 Server::Server(ServerConfig config, std::shared_ptr<const Router> router)
@@ -281,16 +406,9 @@ Server::~Server() { stop(std::chrono::milliseconds(0)); }
 
 Result<void> Server::start() {
   Impl& s = *impl_;
-  try {
-    s.tls.set_options(ssl::context::default_workarounds | ssl::context::no_sslv2 |
-                      ssl::context::no_sslv3 | ssl::context::no_tlsv1 | ssl::context::no_tlsv1_1 |
-                      ssl::context::single_dh_use);
-    s.tls.use_certificate_chain_file(s.config.tls_cert_file);
-    s.tls.use_private_key_file(s.config.tls_key_file, ssl::context::pem);
-  } catch (const std::exception& e) {
-    return make_error("server.tls", std::string("cannot load TLS certificate or key: ") + e.what());
-  }
-  if (auto policy = apply_tls_policy(s.tls.native_handle()); !policy) return policy.error();
+  auto tls = s.load_tls();
+  if (!tls) return tls.error();
+  s.tls = std::move(*tls);
   if (s.config.http_enabled && !is_loopback(s.config.http_address))
     return make_error("server.plain_http_not_loopback",
                       "plain HTTP may only listen on a loopback address; use HTTPS");
@@ -318,9 +436,17 @@ Result<void> Server::start() {
     if (!http) return http.error();
     s.http_acceptor = std::move(*http);
   }
-  s.workers = std::make_unique<asio::thread_pool>(std::max(1, s.config.worker_threads));
-  s.probe_pool = std::make_unique<asio::thread_pool>(1);
-  s.make_lanes();
+  // The connection caps bound the descriptors, not the default soft limit (often 1,024).
+  rlimit files{};
+  if (getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    const rlim_t want =
+        static_cast<rlim_t>(s.config.max_connections + s.config.max_plain_connections) + 512;
+    files.rlim_cur = std::min(files.rlim_max, std::max(files.rlim_cur, want));
+    setrlimit(RLIMIT_NOFILE, &files);
+  }
+  s.workers.start(s.config.worker_threads, s.config.blocking_queue_limit);
+  s.heavy.start(s.config.heavy_concurrency, s.config.heavy_queue_limit);
+  s.probes.start(1, s.config.probe_queue_limit);
   s.accept(*s.https_acceptor, true);
   if (s.http_acceptor) s.accept(*s.http_acceptor, false);
   for (int i = 0; i < std::max(1, s.config.io_threads); ++i)
@@ -340,13 +466,22 @@ void Server::stop(std::chrono::milliseconds grace) {
     std::unique_lock lock(s.mu);
     s.idle.wait_for(lock, grace, [&s] { return s.in_flight.load() == 0; });
   }
-  if (s.workers) s.workers->join();
-  if (s.probe_pool) s.probe_pool->join();
+  s.workers.join();
+  s.heavy.join();
+  s.probes.join();
   s.ioc.stop();
   for (auto& t : s.io_threads)
     if (t.joinable()) t.join();
   std::lock_guard lock(s.gate->mu);
   s.gate->open = false;
+}
+
+Result<void> Server::reload_tls() {
+  auto tls = impl_->load_tls();
+  if (!tls) return tls.error();
+  std::lock_guard lock(impl_->tls_mu);
+  impl_->tls = std::move(*tls);
+  return {};
 }
 
 unsigned short Server::https_port() const {

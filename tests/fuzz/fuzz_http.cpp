@@ -2,9 +2,11 @@
 // the request target (path and query, percent- and form-decoding) and multipart/form-data
 // bodies. The first input line is the target and the Content-Type, the rest the body.
 #include <madoguchi/api/multipart.hpp>
+#include <madoguchi/domain/text.hpp>
 
 #include "request_target.hpp"
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -17,13 +19,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view input(reinterpret_cast<const char*>(data), size);
   const auto nl = input.find('\n');
   const std::string_view head = input.substr(0, nl);
-  const std::string_view body = nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
+  const std::string_view body =
+      nl == std::string_view::npos ? std::string_view{} : input.substr(nl + 1);
 
   std::string path;
   std::map<std::string, std::string> query;
-  api::detail::parse_target(head, path, query);
-  // Decoding never grows the text.
-  if (path.size() > head.size()) std::abort();
+  if (api::detail::parse_target(head, path, query)) {
+    // Decoding never grows the text (the "/" of an empty path aside), and what is accepted
+    // is NUL-free, well-formed UTF-8.
+    if (path.size() > std::max<std::size_t>(head.size(), 1)) std::abort();
+    auto clean = [](const std::string& s) {
+      return s.find('\0') == std::string::npos && madoguchi::text::valid_utf8(s);
+    };
+    if (!clean(path)) std::abort();
+    for (const auto& [k, v] : query)
+      if (!clean(k) || !clean(v)) std::abort();
+  }
 
   api::MultipartLimits limits;
   if (auto parts = api::parse_multipart(head, body, limits)) {
