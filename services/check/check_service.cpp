@@ -145,37 +145,67 @@ void CheckService::by_number(Caller caller, NumberCheck check, Completion<CheckO
   gateway_.confirm_by_number({check.identity, check.birth_date, false}, std::move(on_answer));
 }
 
-BatchOutcome CheckService::by_number_batch(const Caller& caller,
-                                           std::span<const NumberCheck> checks) {
+std::vector<CheckService::Decided> CheckService::decide_number_batch(
+    const Caller& caller, std::span<const NumberCheck> checks, const std::string& batch_id) {
   const auto started = std::chrono::steady_clock::now();
-  BatchOutcome out;
-  out.batch_id = audit::new_check_id();
   std::vector<gateway::NumberQuery> queries;
   queries.reserve(checks.size());
   for (const auto& c : checks) queries.push_back({c.identity, c.birth_date, false});
   auto answers = gateway_.batch(queries);
   if (answers && answers->size() != checks.size())
     answers = make_error("gateway.protocol", "batch answered the wrong number of checks");
+  std::vector<Decided> records;
+  records.reserve(checks.size());
+  for (std::size_t i = 0; i < checks.size(); ++i) {
+    audit::AuditRecord record = new_record(caller, audit::Method::Number);
+    record.batch_id = batch_id;
+    record.visit_date = checks[i].visit_date.iso();
+    put_identity(record, checks[i].identity);
+    if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
+    policy::OnlineAnswer online;
+    if (answers)
+      online = to_online((*answers)[i], checks[i].identity, record, checks[i].birth_date);
+    else
+      record.gateway_error_code = answers.error().code;
+    Decision decision = policy::decide_online(online, checks[i].visit_date);
+    complete_record(record, decision, started);
+    records.push_back({std::move(record), std::move(decision)});
+  }
+  return records;
+}
+
+BatchOutcome CheckService::by_number_batch(const Caller& caller,
+                                           std::span<const NumberCheck> checks) {
+  BatchOutcome out;
+  out.batch_id = audit::new_check_id();
+  out.checks.assign(checks.size(), make_error("check.not_run", "not run"));
+  std::vector<Decided> records;
+  try {
+    records = decide_number_batch(caller, checks, out.batch_id);
+  } catch (const std::exception& e) {
+    spdlog::error("batch {} failed: {}", out.batch_id, e.what());
+    out.checks.assign(checks.size(),
+                      make_error("check.internal", "the check failed; it was logged"));
+    return out;
+  }
 
   // The records are written from a few threads so that group commit can batch them: one
   // transaction for many records instead of one fsync each.
-  out.checks.assign(checks.size(), make_error("check.not_run", "not run"));
   std::atomic<std::size_t> next{0};
   auto work = [&]() noexcept {
-    for (std::size_t i = next++; i < checks.size(); i = next++) {
+    for (std::size_t i = next++; i < records.size(); i = next++) {
       try {
-        audit::AuditRecord record = new_record(caller, audit::Method::Number);
-        record.batch_id = out.batch_id;
-        record.visit_date = checks[i].visit_date.iso();
-        put_identity(record, checks[i].identity);
-        if (checks[i].birth_date) record.birth_date = checks[i].birth_date->iso();
-        policy::OnlineAnswer online;
-        if (answers)
-          online = to_online((*answers)[i], checks[i].identity, record, checks[i].birth_date);
-        else
-          record.gateway_error_code = answers.error().code;
+        const auto& record = records[i].record;
+        auto durable = audit_.write(record);
+        if (!durable) {
+          spdlog::error("check {} not answered: audit record not durable: {}", record.check_id,
+                        durable.error().code);
+          out.checks[i] = durable.error();
+          continue;
+        }
+        log_answered(record, *durable);
         out.checks[i] =
-            finish(record, policy::decide_online(online, checks[i].visit_date), started);
+            CheckOutcome{record.check_id, std::move(records[i].decision), *durable, record.latency};
       } catch (const std::exception& e) {
         spdlog::error("batch {}: item {} failed: {}", out.batch_id, i, e.what());
         out.checks[i] = make_error("check.internal", "the check failed; it was logged");
@@ -183,7 +213,7 @@ BatchOutcome CheckService::by_number_batch(const Caller& caller,
     }
   };
   std::vector<std::thread> writers;
-  const std::size_t n = std::min<std::size_t>(16, checks.size());
+  const std::size_t n = std::min<std::size_t>(16, records.size());
   for (std::size_t t = 1; t < n; ++t) writers.emplace_back(work);
   work();
   for (auto& w : writers) w.join();
@@ -289,7 +319,6 @@ Result<CheckOutcome> CheckService::by_card(const Caller& caller, card::CardReade
   return finish(record, std::move(decision), started);
 }
 
-namespace {
 audit::AuditRecord rejected_record(const Caller& caller, const RejectedInput& in) {
   audit::AuditRecord record = new_record(caller, in.method);
   record.document_type = in.document_type;
@@ -307,7 +336,6 @@ audit::AuditRecord rejected_record(const Caller& caller, const RejectedInput& in
   record.time = audit::now();
   return record;
 }
-}  // namespace
 
 Result<std::string> CheckService::record_rejected(const Caller& caller, const RejectedInput& in) {
   audit::AuditRecord record = rejected_record(caller, in);

@@ -74,6 +74,9 @@ struct RejectedInput {
   std::string document_sha256;
 };
 
+// The audit record of an input that could not become a check (what record_rejected writes).
+audit::AuditRecord rejected_record(const Caller& caller, const RejectedInput& input);
+
 class CheckService {
  public:
   CheckService(gateway::GatewayPort& gateway, audit::AuditSink& audit);
@@ -90,6 +93,17 @@ class CheckService {
   // 一括確認: one gateway batch (OQSmuquc01/02) for all, one audit record each. A gateway
   // failure fails every check (gateway_unavailable), each still audited.
   BatchOutcome by_number_batch(const Caller& caller, std::span<const NumberCheck> checks);
+  // The same gateway batch and rules, but the records are returned, not written: for a caller
+  // that commits them itself (durable batches store each entry's result and its audit record in
+  // one transaction, so a re-run after a crash records nothing twice). One finished record per
+  // check with its decision, in order, each with `batch_id`.
+  struct Decided {
+    audit::AuditRecord record;
+    Decision decision;
+  };
+  std::vector<Decided> decide_number_batch(const Caller& caller,
+                                           std::span<const NumberCheck> checks,
+                                           const std::string& batch_id);
   Result<CheckOutcome> by_document(const Caller& caller, const DocumentCheck& check);
   // Card errors are decisions, not errors: "reader fault" tells the desk to use a document,
   // "wrong PIN (n tries left)" to try again. The PIN is zeroed when this returns.
