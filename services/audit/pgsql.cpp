@@ -1,6 +1,10 @@
 #include "pgsql.hpp"
 
+#include <madoguchi/audit/queries.hpp>
+
 #include <nlohmann/json.hpp>
+
+#include <array>
 
 #include <cstdio>
 
@@ -47,68 +51,61 @@ std::string iso_utc(TimePoint t) {
 
 namespace {
 
-std::string text_or_null(pqxx::connection_base& c, const std::string& s) {
-  return s.empty() ? "NULL" : c.quote(s);
+using Column = std::vector<std::optional<std::string>>;
+
+std::optional<std::string> text_or_null(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
 
-std::string int_or_null(const std::optional<int>& v) { return v ? std::to_string(*v) : "NULL"; }
+std::optional<std::string> int_or_null(const std::optional<int>& v) {
+  return v ? std::optional<std::string>(std::to_string(*v)) : std::nullopt;
+}
 
 }  // namespace
 
-std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRecord*>& records) {
-  std::string sql =
-      "INSERT INTO audit_checks (visit_date, document_copy, card_shown, card_fault, "
-      "card_check_id, reconfirms_check_id, check_id, checked_at, terminal_id, client_id, method, "
-      "document_type, presentation_context, batch_id, insurer_number, insured_symbol, "
-      "insured_number, branch_number, birth_date, qualification_validity, processing_status, "
-      "processing_code, gateway_error_code, outcome, reason_codes, latency_us, document_sha256, "
-      "answer_details) "
-      "VALUES ";
-  sql.reserve(sql.size() + records.size() * 400);
-  bool first = true;
+pqxx::result insert_checks(pqxx::transaction_base& tx,
+                           const std::vector<const AuditRecord*>& records) {
+  // One array per column (db/queries/audit.sql, audit.insert_checks).
+  std::array<Column, 28> col;
+  for (auto& c : col) c.reserve(records.size());
   for (const AuditRecord* r : records) {
-    if (!first) sql += ',';
-    first = false;
-    std::string reasons = "'{}'::text[]";
-    if (!r->reasons.empty()) {
-      reasons = "ARRAY[";
-      for (std::size_t i = 0; i < r->reasons.size(); ++i)
-        reasons += (i ? "," : "") + c.quote(r->reasons[i]);
-      reasons += "]::text[]";
-    }
-    sql += "(" + (r->visit_date ? c.quote(*r->visit_date) : std::string("NULL")) + "," +
-           (r->document_copy ? "true" : "false") + "," + (r->card_shown ? "true" : "false") + "," +
-           text_or_null(c, r->card_fault) + "," + text_or_null(c, r->card_check_id) + "," +
-           text_or_null(c, r->reconfirms_check_id) + ",";
-    sql += c.quote(r->check_id) + "," + c.quote(iso_utc(r->time)) + "," + c.quote(r->terminal_id) +
-           "," + c.quote(r->client_id) + "," + c.quote(std::string(to_string(r->method))) + "," +
-           text_or_null(c, r->document_type) + "," + text_or_null(c, r->presentation_context) +
-           "," + text_or_null(c, r->batch_id) + "," + text_or_null(c, r->insurer_number) + "," +
-           text_or_null(c, r->insured_symbol) + "," + text_or_null(c, r->insured_number) + "," +
-           text_or_null(c, r->branch_number) + "," +
-           (r->birth_date ? c.quote(*r->birth_date) : std::string("NULL")) + "," +
-           int_or_null(r->qualification_validity) + "," + int_or_null(r->processing_status) + "," +
-           text_or_null(c, r->processing_code) + "," + text_or_null(c, r->gateway_error_code) +
-           "," + c.quote(std::string(to_string(r->outcome))) + "," + reasons + "," +
-           std::to_string(r->latency.count()) + "," + text_or_null(c, r->document_sha256) + "," +
-           text_or_null(c, r->answer_details) + "::jsonb)";
+    std::size_t i = 0;
+    const auto put = [&](std::optional<std::string> v) { col[i++].push_back(std::move(v)); };
+    put(r->visit_date);
+    put(r->document_copy ? "true" : "false");
+    put(r->card_shown ? "true" : "false");
+    put(text_or_null(r->card_fault));
+    put(text_or_null(r->card_check_id));
+    put(text_or_null(r->reconfirms_check_id));
+    put(r->check_id);
+    put(iso_utc(r->time));
+    put(r->terminal_id);
+    put(r->client_id);
+    put(std::string(to_string(r->method)));
+    put(text_or_null(r->document_type));
+    put(text_or_null(r->presentation_context));
+    put(text_or_null(r->batch_id));
+    put(text_or_null(r->insurer_number));
+    put(text_or_null(r->insured_symbol));
+    put(text_or_null(r->insured_number));
+    put(text_or_null(r->branch_number));
+    put(r->birth_date);
+    put(int_or_null(r->qualification_validity));
+    put(int_or_null(r->processing_status));
+    put(text_or_null(r->processing_code));
+    put(text_or_null(r->gateway_error_code));
+    put(std::string(to_string(r->outcome)));
+    put(queries::array_literal(r->reasons));
+    put(std::to_string(r->latency.count()));
+    put(text_or_null(r->document_sha256));
+    put(text_or_null(r->answer_details));
   }
-  sql += " ON CONFLICT (check_id, checked_at) DO NOTHING";
-  return sql;
+  std::array<std::string, 28> a;
+  for (std::size_t i = 0; i < a.size(); ++i) a[i] = queries::array_literal(col[i]);
+  return tx.exec_prepared("audit.insert_checks", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
+                          a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17],
+                          a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27]);
 }
-
-const char* const kSelectColumns =
-    // Issue 10's columns first (row_to_record reads them, then the rest as a slice).
-    "to_char(visit_date, 'YYYY-MM-DD'), document_copy, card_shown, coalesce(card_fault, ''), "
-    "coalesce(card_check_id::text, ''), coalesce(reconfirms_check_id::text, ''), "
-    "check_id::text, (extract(epoch FROM checked_at) * 1000000)::bigint, terminal_id, "
-    "client_id, method, coalesce(document_type, ''), coalesce(presentation_context, ''), "
-    "coalesce(batch_id, ''), coalesce(insurer_number, ''), coalesce(insured_symbol, ''), "
-    "coalesce(insured_number, ''), coalesce(branch_number, ''), "
-    "to_char(birth_date, 'YYYY-MM-DD'), qualification_validity, processing_status, "
-    "coalesce(processing_code, ''), coalesce(gateway_error_code, ''), outcome, "
-    "array_to_json(reason_codes)::text, latency_us, coalesce(document_sha256, ''), "
-    "coalesce(answer_details::text, '')";
 
 AuditRecord row_to_record(const pqxx::row& all) {
   AuditRecord r;

@@ -1,4 +1,4 @@
-// Internal: SQL for the audit table (libpqxx 6.4).
+// Internal: the audit table through libpqxx 6.4 (statements in db/queries/audit.sql).
 #pragma once
 
 #define PQXX_HAVE_OPTIONAL 1
@@ -19,11 +19,12 @@ std::string with_liveness_checks(const std::string& conninfo);
 // "2025-11-25 06:00:00.123456+00"
 std::string iso_utc(TimePoint t);
 
-// One multi-row INSERT ... ON CONFLICT (check_id, checked_at) DO NOTHING.
-std::string insert_sql(pqxx::connection_base& c, const std::vector<const AuditRecord*>& records);
+// The records in one statement (audit.insert_checks: ON CONFLICT (check_id, checked_at) DO
+// NOTHING); affected_rows() counts the new ones. The connection has queries::prepare_all'ed.
+pqxx::result insert_checks(pqxx::transaction_base& tx,
+                           const std::vector<const AuditRecord*>& records);
 
-// Columns for row_to_record, in its order.
-extern const char* const kSelectColumns;
+// A row of audit.find_checks / audit.get_check (db/queries/audit.sql) as a record.
 AuditRecord row_to_record(const pqxx::row& row);
 
 // Errors caused by the data itself (SQLSTATE classes 22 and 23): retrying will not help and

@@ -12,6 +12,7 @@
 
 #include "codec.hpp"
 #include "pgsql.hpp"
+#include <madoguchi/audit/queries.hpp>
 #include "spool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -160,6 +161,7 @@ struct PostgresAudit::Impl {
   bool connect() {
     try {
       conn = std::make_unique<pqxx::connection>(conninfo);
+      queries::prepare_all(*conn);
       // A statement stuck behind a lock must not hold the writer forever: it errors, the
       // adapter reconnects (its records were spooled after slow_bound already).
       pqxx::nontransaction(*conn).exec("SET statement_timeout = '30s'");
@@ -190,7 +192,7 @@ struct PostgresAudit::Impl {
     next_partition_check = SteadyClock::now() + std::chrono::hours(24);
     try {
       pqxx::work w(*conn);
-      w.exec("SELECT audit_ensure_partitions(" + std::to_string(cfg.partitions_ahead) + ")");
+      w.exec_prepared("audit.ensure_partitions", cfg.partitions_ahead);
       w.commit();
     } catch (const pqxx::broken_connection&) {
       next_partition_check = {};
@@ -212,7 +214,7 @@ struct PostgresAudit::Impl {
     for (std::size_t i = 0; i < records.size(); ++i) {
       try {
         pqxx::work w(*conn);
-        inserted += w.exec(detail::insert_sql(*conn, {records[i]})).affected_rows();
+        inserted += detail::insert_checks(w, {records[i]}).affected_rows();
         w.commit();
       } catch (const pqxx::sql_error& e) {
         if (!detail::is_data_error(e)) throw;
@@ -232,7 +234,7 @@ struct PostgresAudit::Impl {
     try {
       try {
         pqxx::work w(*conn);
-        w.exec(detail::insert_sql(*conn, records));
+        detail::insert_checks(w, records);
         w.commit();
       } catch (const pqxx::sql_error& e) {
         if (!detail::is_data_error(e)) throw;
@@ -298,7 +300,7 @@ struct PostgresAudit::Impl {
       try {
         try {
           pqxx::work w(*conn);
-          inserted = w.exec(detail::insert_sql(*conn, ptrs)).affected_rows();
+          inserted = detail::insert_checks(w, ptrs).affected_rows();
           w.commit();
         } catch (const pqxx::sql_error& e) {
           if (!detail::is_data_error(e)) throw;
@@ -466,7 +468,10 @@ struct PostgresAudit::Impl {
       }
     }
     try {
-      if (!c) c = std::make_unique<pqxx::connection>(conninfo);
+      if (!c) {
+        c = std::make_unique<pqxx::connection>(conninfo);
+        queries::prepare_all(*c);
+      }
       T out = f(*c);
       std::lock_guard lk(pool_mu);
       if (pool.size() < 4) pool.push_back(std::move(c));
@@ -560,19 +565,19 @@ Result<CheckPage> PostgresAudit::find_checks(const CheckQuery& q) {
     after.emplace(std::stoll(us), q.cursor.substr(sep + 1));
   }
   return impl_->with_query_connection<CheckPage>([&](pqxx::connection& c) {
-    std::string sql =
-        std::string("SELECT ") + detail::kSelectColumns + " FROM audit_checks WHERE true";
-    if (q.from) sql += " AND checked_at >= " + c.quote(detail::iso_utc(*q.from)) + "::timestamptz";
-    if (q.to) sql += " AND checked_at < " + c.quote(detail::iso_utc(*q.to)) + "::timestamptz";
-    if (!q.terminal.empty()) sql += " AND terminal_id = " + c.quote(q.terminal);
-    if (q.outcome) sql += " AND outcome = " + c.quote(std::string(to_string(*q.outcome)));
-    if (after)
-      sql += " AND (checked_at, check_id) < (" +
-             c.quote(detail::iso_utc(TimePoint(std::chrono::microseconds(after->first)))) +
-             "::timestamptz, " + c.quote(after->second) + "::uuid)";
-    sql += " ORDER BY checked_at DESC, check_id DESC LIMIT " + std::to_string(q.limit + 1);
+    const auto text = [](const std::string& v) {
+      return v.empty() ? std::nullopt : std::optional<std::string>(v);
+    };
+    const auto time = [](const std::optional<TimePoint>& t) {
+      return t ? std::optional<std::string>(detail::iso_utc(*t)) : std::nullopt;
+    };
+    const std::optional<std::string> any;  // client and check id: filters of the scoped reads
     pqxx::nontransaction tx(c);
-    auto rows = tx.exec(sql);
+    auto rows = tx.exec_prepared(
+        "audit.find_checks", time(q.from), time(q.to), text(q.terminal), any, any,
+        q.outcome ? std::optional<std::string>(to_string(*q.outcome)) : std::nullopt,
+        after ? time(TimePoint(std::chrono::microseconds(after->first))) : std::nullopt,
+        after ? std::optional<std::string>(after->second) : std::nullopt, q.limit + 1);
     CheckPage page;
     for (const auto& row : rows) {
       if (page.items.size() == static_cast<std::size_t>(q.limit)) {
@@ -594,9 +599,7 @@ Result<std::optional<AuditRecord>> PostgresAudit::get_check(const std::string& c
   if (!valid_uuid_text(id)) return make_error("audit.bad_query", "check id is not a UUID");
   return impl_->with_query_connection<std::optional<AuditRecord>>([&](pqxx::connection& c) {
     pqxx::nontransaction tx(c);
-    auto rows = tx.exec(std::string("SELECT ") + detail::kSelectColumns +
-                        " FROM audit_checks WHERE check_id = " + c.quote(id) +
-                        "::uuid ORDER BY checked_at LIMIT 1");
+    auto rows = tx.exec_prepared("audit.get_check", id);
     std::optional<AuditRecord> out;
     if (!rows.empty()) out = detail::row_to_record(rows[0]);
     return out;
@@ -609,6 +612,7 @@ AuditStats PostgresAudit::stats() const {
   std::lock_guard lk(impl_->mu);
   AuditStats s = impl_->stats;
   s.spool_depth = impl_->spool->depth();
+  s.spool_bytes = impl_->spool->size();
   return s;
 }
 

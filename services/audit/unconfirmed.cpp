@@ -2,6 +2,7 @@
 #include <madoguchi/audit/unconfirmed.hpp>
 
 #include "pgsql.hpp"
+#include <madoguchi/audit/queries.hpp>
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -12,15 +13,7 @@ namespace madoguchi::audit {
 
 namespace {
 
-const char* const kEntryColumns =
-    "check_id::text, (extract(epoch FROM checked_at) * 1000000)::bigint, terminal_id, "
-    "to_char(visit_date, 'YYYY-MM-DD'), coalesce(presentation_context, ''), "
-    "coalesce(document_type, ''), insurer_number, coalesce(insured_symbol, ''), insured_number, "
-    "coalesce(branch_number, ''), to_char(birth_date, 'YYYY-MM-DD'), state, attempts, "
-    "coalesce(last_error, ''), coalesce(reconfirm_check_id::text, ''), "
-    "(extract(epoch FROM reconfirmed_at) * 1000000)::bigint, coalesce(outcome, ''), "
-    "array_to_json(coalesce(reason_codes, '{}'))::text";
-
+// A row of audit.unconfirmed_due / audit.unconfirmed_list (db/queries/audit.sql).
 UnconfirmedEntry to_entry(const pqxx::row& row) {
   UnconfirmedEntry e;
   e.check_id = row[0].as<std::string>();
@@ -45,12 +38,6 @@ UnconfirmedEntry to_entry(const pqxx::row& row) {
   return e;
 }
 
-std::string text_array(pqxx::connection_base& c, const std::vector<std::string>& v) {
-  std::string out = "ARRAY[";
-  for (std::size_t i = 0; i < v.size(); ++i) out += (i ? "," : "") + c.quote(v[i]);
-  return out + "]::text[]";
-}
-
 class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
  public:
   explicit PostgresUnconfirmedQueue(UnconfirmedQueueConfig config)
@@ -63,22 +50,16 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
     try {
       auto& c = connection();
       pqxx::work tx(c);
-      auto rows = tx.exec(std::string("SELECT ") + kEntryColumns +
-                          " FROM unconfirmed_checks WHERE state = 'pending' AND next_attempt_at "
-                          "<= now() ORDER BY checked_at, check_id LIMIT " +
-                          std::to_string(std::clamp(limit, 1, 500)) + " FOR UPDATE SKIP LOCKED");
+      auto rows = tx.exec_prepared("audit.unconfirmed_due", std::clamp(limit, 1, 500));
       int done = 0;
       for (const auto& row : rows) {
         const UnconfirmedEntry entry = to_entry(row);
         auto result = reconfirm(entry);
         if (!result) {
           // Not now: back off (doubling from retry_min up to retry_max) and stop this batch.
-          const auto min = config_.retry_min.count(), max = config_.retry_max.count();
-          tx.exec0("UPDATE unconfirmed_checks SET attempts = attempts + 1, last_error = " +
-                   tx.quote(result.error().code) + ", next_attempt_at = now() + least(" +
-                   std::to_string(max) + ", " + std::to_string(min) +
-                   " * power(2, least(attempts, 20))) * interval '1 second' WHERE check_id = " +
-                   tx.quote(entry.check_id));
+          tx.exec_prepared0("audit.unconfirmed_retry_later", entry.check_id, result.error().code,
+                            static_cast<long long>(config_.retry_min.count()),
+                            static_cast<long long>(config_.retry_max.count()));
           break;
         }
         const AuditRecord& r = result->record;
@@ -87,13 +68,11 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
                         valid.error().message);
           break;
         }
-        tx.exec0(detail::insert_sql(c, {&r}));
-        tx.exec0("UPDATE unconfirmed_checks SET state = " +
-                 tx.quote(std::string(result->follow_up ? "follow_up" : "reconfirmed")) +
-                 ", attempts = attempts + 1, last_error = NULL, reconfirm_check_id = " +
-                 tx.quote(r.check_id) + ", reconfirmed_at = now(), outcome = " +
-                 tx.quote(std::string(to_string(r.outcome))) + ", reason_codes = " +
-                 text_array(c, r.reasons) + " WHERE check_id = " + tx.quote(entry.check_id));
+        detail::insert_checks(tx, {&r});
+        tx.exec_prepared0("audit.unconfirmed_done", entry.check_id,
+                          std::string(result->follow_up ? "follow_up" : "reconfirmed"),
+                          r.check_id, std::string(to_string(r.outcome)),
+                          queries::array_literal(r.reasons));
         ++done;
       }
       tx.commit();
@@ -106,24 +85,34 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
 
   Result<std::vector<UnconfirmedEntry>> list(const UnconfirmedQuery& q) override {
     if (q.limit < 1 || q.limit > 500) return make_error("audit.bad_query", "limit is 1..500");
-    std::string where;
-    if (q.state.empty())
-      where = "state IN ('pending', 'follow_up')";
-    else if (q.state == "pending" || q.state == "reconfirmed" || q.state == "follow_up")
-      where = "state = '" + q.state + "'";
-    else if (q.state == "all")
-      where = "true";
-    else
+    std::optional<std::string> state;  // NULL: the open ones
+    if (q.state == "pending" || q.state == "reconfirmed" || q.state == "follow_up" ||
+        q.state == "all")
+      state = q.state;
+    else if (!q.state.empty())
       return make_error("audit.bad_query", "state is pending, follow_up, reconfirmed or all");
     try {
       // Its own short connection: the worker's may be held across a gateway call.
       pqxx::connection c(conninfo_);
+      queries::prepare_all(c);
       pqxx::read_transaction tx(c);
       std::vector<UnconfirmedEntry> out;
-      for (const auto& row :
-           tx.exec(std::string("SELECT ") + kEntryColumns + " FROM unconfirmed_checks WHERE " +
-                   where + " ORDER BY checked_at DESC, check_id LIMIT " + std::to_string(q.limit)))
+      for (const auto& row : tx.exec_prepared("audit.unconfirmed_list", state, q.limit))
         out.push_back(to_entry(row));
+      return out;
+    } catch (const std::exception& e) {
+      return make_error("audit.unavailable", std::string("unconfirmed queue: ") + e.what());
+    }
+  }
+
+  Result<std::map<std::string, std::int64_t>> counts() override {
+    try {
+      pqxx::connection c(conninfo_);
+      queries::prepare_all(c);
+      pqxx::read_transaction tx(c);
+      std::map<std::string, std::int64_t> out;
+      for (const auto& row : tx.exec_prepared("audit.unconfirmed_counts"))
+        out[row[0].as<std::string>()] = row[1].as<std::int64_t>();
       return out;
     } catch (const std::exception& e) {
       return make_error("audit.unavailable", std::string("unconfirmed queue: ") + e.what());
@@ -132,7 +121,10 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
 
  private:
   pqxx::connection& connection() {
-    if (!conn_ || !conn_->is_open()) conn_ = std::make_unique<pqxx::connection>(conninfo_);
+    if (!conn_ || !conn_->is_open()) {
+      conn_ = std::make_unique<pqxx::connection>(conninfo_);
+      queries::prepare_all(*conn_);
+    }
     return *conn_;
   }
 

@@ -34,6 +34,7 @@ struct PostgresAuditConfig {
 
 struct AuditStats {
   std::uint64_t spool_depth = 0;       // records in the spool not yet replayed
+  std::uint64_t spool_bytes = 0;       // the spool file's size (replayed records included)
   std::uint64_t written_database = 0;  // write() answered Database
   std::uint64_t written_spooled = 0;   // write() answered Spooled
   std::uint64_t replayed = 0;          // spooled records inserted on replay (new rows only)

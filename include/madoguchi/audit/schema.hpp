@@ -3,7 +3,9 @@
 
 #include <madoguchi/domain/result.hpp>
 
+#include <chrono>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -36,5 +38,34 @@ struct RetentionReport {
 // next `months_ahead` months' partitions. Rows in the default partition are left alone.
 Result<RetentionReport> detach_old_partitions(const std::string& conninfo, int keep_months,
                                               bool drop, int months_ahead = 3);
+
+// The schema for a running daemon: applies the migrations at once and, while the database is
+// not reachable yet, keeps trying in the background (every `retry`), so the daemon can start
+// before PostgreSQL — checks are spooled and /readyz says "not ready" meanwhile. ready() is the
+// /readyz probe (check_schema_ready), answered from a result at most `probe_cache` old so that
+// a flood of probes cannot use up the database's connections. The destructor stops the retries.
+class SchemaKeeper {
+ public:
+  struct Options {
+    std::string migrate_conninfo;  // the schema's owner (migrations create tables)
+    std::string probe_conninfo;    // the daemon's own role, for ready()
+    std::filesystem::path migrations_dir;
+    std::chrono::milliseconds retry{2000};
+    std::chrono::milliseconds probe_cache{1000};
+  };
+  explicit SchemaKeeper(Options options);
+  ~SchemaKeeper();
+  SchemaKeeper(const SchemaKeeper&) = delete;
+  SchemaKeeper& operator=(const SchemaKeeper&) = delete;
+
+  // Errors as check_schema_ready's.
+  Result<void> ready();
+  // Whether the migrations have been applied by this keeper (at once or by a retry).
+  bool migrated() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace madoguchi::audit

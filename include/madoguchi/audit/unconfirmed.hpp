@@ -12,7 +12,9 @@
 #include <madoguchi/audit/audit.hpp>
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +63,9 @@ class UnconfirmedQueue {
   virtual Result<int> reconfirm_due(int limit, const Reconfirm& reconfirm) = 0;
   // Errors: "audit.bad_query", "audit.unavailable".
   virtual Result<std::vector<UnconfirmedEntry>> list(const UnconfirmedQuery& query) = 0;
+  // How many entries are in each state ("pending", "follow_up", "reconfirmed"; absent = 0), for
+  // the metrics. Errors: "audit.unavailable".
+  virtual Result<std::map<std::string, std::int64_t>> counts() = 0;
 };
 
 struct UnconfirmedQueueConfig {
