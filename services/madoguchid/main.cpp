@@ -4,7 +4,6 @@
 #include "logging.hpp"
 
 #include <madoguchi/api/desk.hpp>
-#include <madoguchi/api/openapi.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
@@ -12,6 +11,7 @@
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/check/check_service.hpp>
 #include <madoguchi/check/reconfirm.hpp>
+#include <madoguchi/folders/folders.hpp>
 #include <madoguchi/gateway/client.hpp>
 #include <madoguchi/metrics/metrics.hpp>
 
@@ -239,7 +239,6 @@ int main(int argc, char** argv) {
       *router, {.database_ready = [probe = std::make_shared<CachedProbe>([conninfo, migrations] {
                                      return madoguchi::audit::check_schema_ready(conninfo,
                                                                                  migrations);
-  madoguchi::api::add_openapi_route(*router);
                                    })] { return (*probe)(); },
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&metrics] { return metrics.expose(); }});
@@ -286,6 +285,25 @@ int main(int argc, char** argv) {
                server_config.http_enabled
                    ? server_config.http_address + ":" + std::to_string(server.http_port())
                    : std::string("off"));
+  // The terminal's folder interface for receipt systems (docs/folders.md).
+  std::unique_ptr<madoguchi::folders::ServedFolders> folders;
+  if (const json& f = config["folders"]; f["enabled"].get<bool>()) {
+    madoguchi::folders::ServedFoldersConfig folders_config;
+    folders_config.root = f["root"].get<std::string>();
+    folders_config.caller = {.terminal_id = config["terminal_id"].get<std::string>(),
+                             .client_id = f["client_id"].get<std::string>()};
+    folders_config.allow_visit_date = f["allow_visit_date"].get<bool>();
+    folders_config.rescan = std::chrono::milliseconds(f["rescan_ms"].get<int>());
+    folders = std::make_unique<madoguchi::folders::ServedFolders>(folders_config, checks);
+    if (auto started = folders->start(); !started) {
+      spdlog::critical("served folders cannot start: {}: {}", started.error().code,
+                       started.error().message);
+      server.stop(std::chrono::seconds(1));
+      stopping = true;
+      migrator.join();
+      return 1;
+    }
+  }
   // systemd's Type=notify: ready once both listeners accept (a no-op outside systemd).
   sd_notify(0, "READY=1");
 
@@ -298,6 +316,7 @@ int main(int argc, char** argv) {
   sd_notify(0, "STOPPING=1");
   stopping = true;
   server.stop(std::chrono::seconds(10));
+  if (folders) folders->stop();  // answers the checks in flight first
   reconfirmer.stop();
   migrator.join();
   audit->reset();  // flushes queued audit records to the database or the spool
