@@ -4,6 +4,7 @@
 #include "logging.hpp"
 
 #include <madoguchi/api/desk.hpp>
+#include <madoguchi/api/fhir.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
 #include <madoguchi/audit/postgres.hpp>
@@ -251,6 +252,10 @@ int main(int argc, char** argv) {
        .reader = reader.get(),
        .allow_visit_date = config["api"]["allow_visit_date"].get<bool>(),
        .checks = &store});
+  // FHIR R4 for receipt systems (docs/api.md, "FHIR").
+  madoguchi::api::fhir::add_fhir_routes(
+      *router, checks,
+      {.terminal_id = config["terminal_id"], .software_version = MADOGUCHI_VERSION});
 
   // The front desk's page and its terminal sessions (docs/front-desk.md).
   const std::chrono::minutes idle_expiry(config["web"]["session_idle_minutes"].get<int>());
