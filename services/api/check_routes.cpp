@@ -83,8 +83,53 @@ nlohmann::json to_json(const audit::AuditRecord& r) {
   return j;
 }
 
-void add_check_routes(Router& router, audit::AuditReader& reader) {
-  router.add("GET", "/v1/checks", Access::Authenticated, [&reader](const Request& req) {
+HistoryScope history_scope(const Principal& caller) {
+  HistoryScope scope;
+  if (caller.has(Role::Auditor)) {
+    scope.all = true;
+  } else if (caller.has(Role::ReceiptSystem)) {
+    scope.client_id = caller.client_id;
+  } else if (caller.has(Role::Desk) && !caller.terminal_id.empty()) {
+    scope.terminal_id = caller.terminal_id;
+  } else {
+    // No role that reads history: a scope nothing matches.
+    scope.client_id = scope.terminal_id = "\x01none";
+  }
+  return scope;
+}
+
+bool apply_scope(const HistoryScope& scope, audit::CheckQuery& q) {
+  if (scope.all) return true;
+  if (!scope.terminal_id.empty()) {
+    if (!q.terminal.empty() && q.terminal != scope.terminal_id) return false;
+    q.terminal = scope.terminal_id;
+  }
+  if (!scope.client_id.empty()) q.client = scope.client_id;
+  return true;
+}
+
+Result<void> record_read(audit::AccessLog* log, const Request& req, std::string endpoint,
+                         std::vector<std::string> check_ids) {
+  if (!log) return {};
+  audit::AccessRecord r;
+  r.client_id = req.principal.client_id.empty() ? req.client_id : req.principal.client_id;
+  r.terminal_id = req.principal.terminal_id;
+  r.role = std::string(req.principal.role_name());
+  r.endpoint = std::move(endpoint);
+  r.check_ids = std::move(check_ids);
+  return log->record(std::move(r));
+}
+
+Response access_error(const Error& e) {
+  spdlog::error("access record not durable: {}", e.code);
+  Response r = problem(503, "audit.access_unavailable", "Reads cannot be recorded now",
+                       "Every read of personal data is recorded first; retry shortly.");
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
+void add_check_routes(Router& router, audit::AuditReader& reader, audit::AccessLog* access) {
+  router.add("GET", "/v1/checks", Access::OwnHistory, [&reader, access](const Request& req) {
     audit::CheckQuery q;
     for (const char* key : {"from", "to"}) {
       const std::string v = req.query_param(key);
@@ -108,25 +153,40 @@ void add_check_routes(Router& router, audit::AuditReader& reader) {
       q.limit = limit;
     }
     q.cursor = req.query_param("cursor");
+    if (!apply_scope(history_scope(req.principal), q))
+      return problem(403, "auth.forbidden", "Not permitted",
+                     "A desk reads its own terminal's checks only.");
     auto page = reader.find_checks(q);
     if (!page) return audit_error(page.error());
     nlohmann::json items = nlohmann::json::array();
-    for (const auto& r : page->items) items.push_back(to_json(r));
-    spdlog::info("audit read: client={} endpoint=/v1/checks records={}", req.client_id,
-                 page->items.size());
+    std::vector<std::string> ids;
+    for (const auto& r : page->items) {
+      items.push_back(to_json(r));
+      ids.push_back(r.check_id);
+    }
+    if (auto rec = record_read(access, req, "GET /v1/checks", std::move(ids)); !rec)
+      return access_error(rec.error());
     nlohmann::json body{{"items", items}};
     body["next_cursor"] =
         page->next_cursor.empty() ? nlohmann::json() : nlohmann::json(page->next_cursor);
     return Response::json(200, body);
   });
 
-  router.add("GET", "/v1/checks/{id}", Access::Authenticated, [&reader](const Request& req) {
-    const std::string& id = req.path_params.at("id");
-    auto r = reader.get_check(id);
-    if (!r) return audit_error(r.error());
-    if (!*r) return problem(404, "check.not_found", "No such check");
-    spdlog::info("audit read: client={} endpoint=/v1/checks/{}", req.client_id, id);
-    return Response::json(200, to_json(**r));
+  router.add("GET", "/v1/checks/{id}", Access::OwnHistory, [&reader, access](const Request& req) {
+    std::string id = req.path_params.at("id");
+    for (char& ch : id)
+      if (ch >= 'A' && ch <= 'F') ch = static_cast<char>(ch - 'A' + 'a');
+    // Within the caller's scope, in the query: another terminal's check is "not found" too.
+    audit::CheckQuery q;
+    q.check_id = id;
+    q.limit = 1;
+    apply_scope(history_scope(req.principal), q);
+    auto page = reader.find_checks(q);
+    if (!page) return audit_error(page.error());
+    if (page->items.empty()) return problem(404, "check.not_found", "No such check");
+    if (auto rec = record_read(access, req, "GET /v1/checks/{id}", {id}); !rec)
+      return access_error(rec.error());
+    return Response::json(200, to_json(page->items.front()));
   });
 }
 

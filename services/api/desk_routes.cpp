@@ -172,10 +172,21 @@ void add_desk_routes(Router& router, DeskOptions options) {
     return r;
   });
 
-  card::CardReader* reader = options.reader;
+  // The reader of the caller's terminal (a desk of another terminal: 403 card.not_your_reader).
+  const auto reader_of = [single = options.reader, readers = options.readers](
+                             const Request& req) -> std::variant<card::CardReader*, Response> {
+    if (!readers) return single;
+    auto r = readers->for_caller(req.principal);
+    if (auto* refused = std::get_if<Response>(&r); refused && refused->status == 503)
+      return static_cast<card::CardReader*>(nullptr);
+    return r;
+  };
   // Long poll: answers at once when the state's version differs from `since`, else when it
   // changes, else after `wait` seconds (at most 25) with the same version.
-  router.add("GET", "/v1/reader/state", Access::Authenticated, [reader](const Request& req) {
+  router.add("GET", "/v1/reader/state", Access::CheckAtTerminal, [reader_of](const Request& req) {
+    auto found = reader_of(req);
+    if (auto* refused = std::get_if<Response>(&found)) return *refused;
+    card::CardReader* reader = std::get<card::CardReader*>(found);
     if (!reader)
       return Response::json(200, {{"state", "no_reader"}, {"version", 0}, {"configured", false}});
     std::uint64_t since = 0;
@@ -193,7 +204,10 @@ void add_desk_routes(Router& router, DeskOptions options) {
 
   // The PIN tries the card has left, without spending one (VERIFY without data): the page hides
   // its PIN pad rather than offer the try that would lock the card.
-  router.add("GET", "/v1/reader/pin-tries", Access::Authenticated, [reader](const Request&) {
+  router.add("GET", "/v1/reader/pin-tries", Access::CheckAtTerminal, [reader_of](const Request& req) {
+    auto found = reader_of(req);
+    if (auto* refused = std::get_if<Response>(&found)) return *refused;
+    card::CardReader* reader = std::get<card::CardReader*>(found);
     if (!reader) return problem(503, "card.no_reader", "No card reader is configured");
     auto t = reader->tries_left();
     if (!t) return problem(409, t.error().code, "The card cannot be asked", t.error().message);
@@ -220,7 +234,9 @@ void enable_desk_sessions(Router& router, TerminalStore& terminals) {
         return AuthVerdict::Refused;
       }
     }
-    req.principal = Principal{Principal::Kind::Terminal, "desk-page", s->terminal_id};
+    // A desk session acts for its terminal with role desk (docs/security.md).
+    req.principal = Principal{Principal::Kind::Terminal, "desk-page", s->terminal_id,
+                              static_cast<unsigned>(Role::Desk)};
     req.client_id = req.principal.client_id;
     return AuthVerdict::Accepted;
   });

@@ -7,6 +7,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <future>
+#include <map>
+#include <mutex>
 #include <variant>
 
 namespace madoguchi::api {
@@ -33,19 +35,69 @@ bool is_capture(const std::string& s) {
 }
 }  // namespace
 
-Router::Router(std::vector<ApiClient> clients) : clients_(std::move(clients)) {}
+// Failed authentication per source: a token bucket each, pruned when it is full again.
+struct Router::Limiter {
+  AuthFailureLimit limit;
+  std::mutex mu;
+  struct Bucket {
+    double tokens;
+    std::chrono::steady_clock::time_point at;
+  };
+  std::map<std::string, Bucket> buckets;
+
+  // Refills `b` up to now; true when the bucket is full (nothing to remember).
+  bool refill(Bucket& b, std::chrono::steady_clock::time_point now) const {
+    const double rate = limit.per_minute / 60.0;
+    b.tokens = std::min<double>(limit.burst,
+                                b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
+    b.at = now;
+    return b.tokens >= limit.burst;
+  }
+
+  void fail(const std::string& source) {
+    const auto now = std::chrono::steady_clock::now();
+    std::lock_guard lock(mu);
+    if (buckets.size() > 100000) {
+      // A flood from many addresses: forget the ones that have refilled.
+      for (auto it = buckets.begin(); it != buckets.end();)
+        it = refill(it->second, now) ? buckets.erase(it) : std::next(it);
+    }
+    auto [it, fresh] = buckets.try_emplace(source, Bucket{double(limit.burst), now});
+    if (!fresh) refill(it->second, now);
+    it->second.tokens = std::max(0.0, it->second.tokens - 1.0);
+  }
+};
+
+Router::Router(std::vector<ApiClient> clients)
+    : clients_(std::move(clients)), limiter_(std::make_shared<Limiter>()) {}
 
 void Router::add(std::string method, std::string pattern, Access access, Handler handler) {
-  routes_.push_back(Route{std::move(method), split_path(pattern), access, std::move(handler), {}});
+  routes_.push_back(
+      Route{std::move(method), pattern, split_path(pattern), access, std::move(handler), {}});
 }
 
 void Router::add_async(std::string method, std::string pattern, Access access,
                        AsyncHandler handler) {
-  routes_.push_back(Route{std::move(method), split_path(pattern), access, {}, std::move(handler)});
+  routes_.push_back(
+      Route{std::move(method), pattern, split_path(pattern), access, {}, std::move(handler)});
 }
 
 void Router::set_authenticator(Authenticator authenticator) {
   authenticator_ = std::move(authenticator);
+}
+
+void Router::set_key_lookup(KeyLookup lookup) { key_lookup_ = std::move(lookup); }
+
+void Router::set_auth_failure_limit(AuthFailureLimit limit) {
+  std::lock_guard lock(limiter_->mu);
+  limiter_->limit = limit;
+  limiter_->buckets.clear();
+}
+
+std::vector<Router::RouteInfo> Router::routes() const {
+  std::vector<RouteInfo> out;
+  for (const Route& r : routes_) out.push_back({r.method, r.pattern, r.access});
+  return out;
 }
 
 std::string Router::sha256_hex(std::string_view data) {
@@ -62,20 +114,46 @@ std::string Router::sha256_hex(std::string_view data) {
   return hex;
 }
 
-const ApiClient* Router::authenticate(const Request& request) const {
+Result<std::optional<ApiClient>> Router::authenticate(const Request& request) const {
   const std::string auth = request.header("authorization");
   constexpr std::string_view kBearer = "Bearer ";
   if (auth.size() <= kBearer.size() || auth.compare(0, kBearer.size(), kBearer) != 0)
-    return nullptr;
+    return std::optional<ApiClient>();
   const std::string presented = sha256_hex(std::string_view(auth).substr(kBearer.size()));
   for (const ApiClient& c : clients_) {
     // Constant time: the comparison must not tell an attacker how much of a hash matched.
     if (c.token_sha256_hex.size() == presented.size() &&
         CRYPTO_memcmp(c.token_sha256_hex.data(), presented.data(), presented.size()) == 0)
-      return &c;
+      return std::optional<ApiClient>(c);
   }
-  return nullptr;
+  // Keys are looked up by their hash (an index), which tells nothing about near misses.
+  if (key_lookup_) return key_lookup_(presented);
+  return std::optional<ApiClient>();
 }
+
+bool Router::limited(const std::string& source, std::chrono::seconds& retry_after) const {
+  std::lock_guard lock(limiter_->mu);
+  auto it = limiter_->buckets.find(source);
+  if (it == limiter_->buckets.end()) return false;
+  if (limiter_->refill(it->second, std::chrono::steady_clock::now())) {
+    limiter_->buckets.erase(it);
+    return false;
+  }
+  if (it->second.tokens >= 1.0) return false;
+  const double rate = std::max(1, limiter_->limit.per_minute) / 60.0;
+  retry_after = std::chrono::seconds(static_cast<long>((1.0 - it->second.tokens) / rate) + 1);
+  return true;
+}
+
+void Router::note_failure(const std::string& source) const { limiter_->fail(source); }
+
+namespace {
+Response forbidden(const Principal& p, Access access) {
+  return problem(403, "auth.forbidden", "Not permitted",
+                 "The caller's role (" + std::string(p.role_name().empty() ? "none" : p.role_name()) +
+                     ") does not grant " + std::string(to_string(access)) + ".");
+}
+}  // namespace
 
 Router::Match Router::match(Request& request) const {
   const auto segments = split_path(request.path);
@@ -97,21 +175,47 @@ Router::Match Router::match(Request& request) const {
       continue;
     }
 
+    // A source that guessed too often: no more guesses (tokens, sessions, enrolment codes).
+    if (route.access != Access::Public || request.method != "GET") {
+      std::chrono::seconds retry{1};
+      if (limited(request.remote_address, retry)) {
+        Response r = problem(429, "auth.rate_limited", "Too many failed sign-ins",
+                             "Too many failed authentications from this address; retry later.");
+        r.headers.emplace_back("Retry-After", std::to_string(retry.count()));
+        return r;
+      }
+    }
     if (route.access != Access::Public) {
       Response refusal;
       const AuthVerdict session = request.header("authorization").empty() && authenticator_
                                       ? authenticator_(request, refusal)
                                       : AuthVerdict::Absent;
-      if (session == AuthVerdict::Refused) return refusal;
+      if (session == AuthVerdict::Refused) {
+        if (refusal.status == 401) note_failure(request.remote_address);
+        return refusal;
+      }
       if (session == AuthVerdict::Absent) {
         if (request.header("authorization").empty())
           return problem(401, "auth.missing_token", "Authentication required",
                          "Send an API token as 'Authorization: Bearer <token>'.");
-        const ApiClient* client = authenticate(request);
-        if (!client) return problem(401, "auth.invalid_token", "Invalid API token");
-        request.client_id = client->id;
-        request.principal = Principal{Principal::Kind::ApiClient, client->id, {}};
+        auto client = authenticate(request);
+        if (!client) {
+          Response r = problem(503, "auth.unavailable", "Authentication is unavailable",
+                               "The key database cannot be reached; retry shortly.");
+          r.headers.emplace_back("Retry-After", "1");
+          return r;
+        }
+        if (!*client) {
+          note_failure(request.remote_address);
+          return problem(401, "auth.invalid_token", "Invalid API token");
+        }
+        const ApiClient& c = **client;
+        request.client_id = c.id;
+        request.principal =
+            Principal{Principal::Kind::ApiClient, c.id, c.terminal_id, c.roles};
       }
+      if (!grants(request.principal.roles, route.access))
+        return forbidden(request.principal, route.access);
     }
     request.path_params = std::move(params);
     return &route;
@@ -166,6 +270,14 @@ void Router::dispatch(Request request, Responder respond, const Lanes& lanes) co
   auto found = match(request);
   if (std::holds_alternative<Response>(found)) return respond(std::move(std::get<Response>(found)));
   const Route& route = *std::get<const Route*>(found);
+  if (route.access == Access::Public && route.method != "GET") {
+    // A public POST that refuses a credential (an enrolment code) counts as a failed sign-in.
+    respond = Responder([inner = std::move(respond), limiter = limiter_,
+                         source = request.remote_address](Response r) {
+      if (r.status == 401) limiter->fail(source);
+      inner(std::move(r));
+    });
+  }
 
   if (route.async_handler) {
     if (lanes.admit_async && !lanes.admit_async()) return respond(busy());
@@ -189,7 +301,12 @@ Response Router::dispatch(Request request) const {
   auto found = match(request);
   if (std::holds_alternative<Response>(found)) return std::move(std::get<Response>(found));
   const Route& route = *std::get<const Route*>(found);
-  if (!route.async_handler) return run_blocking(route.handler, request);
+  if (!route.async_handler) {
+    Response r = run_blocking(route.handler, request);
+    if (r.status == 401 && route.access == Access::Public && route.method != "GET")
+      note_failure(request.remote_address);
+    return r;
+  }
 
   std::promise<Response> answer;
   auto future = answer.get_future();

@@ -47,8 +47,9 @@ nlohmann::json to_json(const audit::UnconfirmedEntry& e) {
 }
 }  // namespace
 
-void add_unconfirmed_routes(Router& router, audit::UnconfirmedQueue& queue) {
-  router.add("GET", "/v1/unconfirmed", Access::Authenticated, [&queue](const Request& req) {
+void add_unconfirmed_routes(Router& router, audit::UnconfirmedQueue& queue,
+                            audit::AccessLog* access) {
+  router.add("GET", "/v1/unconfirmed", Access::Unconfirmed, [&queue, access](const Request& req) {
     audit::UnconfirmedQuery q;
     q.state = req.query_param("state");
     if (const std::string l = req.query_param("limit"); !l.empty()) {
@@ -65,9 +66,13 @@ void add_unconfirmed_routes(Router& router, audit::UnconfirmedQueue& queue) {
       return problem(503, items.error().code, "Audit log unavailable");
     }
     nlohmann::json out = nlohmann::json::array();
-    for (const auto& e : *items) out.push_back(to_json(e));
-    spdlog::info("audit read: client={} endpoint=/v1/unconfirmed records={}", req.client_id,
-                 items->size());
+    std::vector<std::string> ids;
+    for (const auto& e : *items) {
+      out.push_back(to_json(e));
+      ids.push_back(e.check_id);
+    }
+    if (auto rec = record_read(access, req, "GET /v1/unconfirmed", std::move(ids)); !rec)
+      return access_error(rec.error());
     return Response::json(200, {{"items", out}});
   });
 }

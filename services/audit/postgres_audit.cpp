@@ -554,6 +554,8 @@ Result<Durability> PostgresAudit::write(const AuditRecord& record) {
 Result<CheckPage> PostgresAudit::find_checks(const CheckQuery& q) {
   if (q.limit < 1 || q.limit > 500)
     return make_error("audit.bad_query", "limit must be between 1 and 500");
+  if (!q.check_id.empty() && !valid_uuid_text(q.check_id))
+    return make_error("audit.bad_query", "check id is not a UUID");
   std::optional<std::pair<long long, std::string>> after;
   if (!q.cursor.empty()) {
     auto sep = q.cursor.find('_');
@@ -571,10 +573,10 @@ Result<CheckPage> PostgresAudit::find_checks(const CheckQuery& q) {
     const auto time = [](const std::optional<TimePoint>& t) {
       return t ? std::optional<std::string>(detail::iso_utc(*t)) : std::nullopt;
     };
-    const std::optional<std::string> any;  // client and check id: filters of the scoped reads
     pqxx::nontransaction tx(c);
     auto rows = tx.exec_prepared(
-        "audit.find_checks", time(q.from), time(q.to), text(q.terminal), any, any,
+        "audit.find_checks", time(q.from), time(q.to), text(q.terminal), text(q.client),
+        text(q.check_id),
         q.outcome ? std::optional<std::string>(to_string(*q.outcome)) : std::nullopt,
         after ? time(TimePoint(std::chrono::microseconds(after->first))) : std::nullopt,
         after ? std::optional<std::string>(after->second) : std::nullopt, q.limit + 1);

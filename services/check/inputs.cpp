@@ -25,6 +25,20 @@ std::string as_given(const std::string& text) {
 }  // namespace
 
 Result<NumberCheck> to_number_check(const NumberCheckFields& fields, Date today) {
+  // The 12-digit 個人番号 is refused in every identifier field, first, with one code per field:
+  // a malformed insurer number or date must not carry one into the audit as "what was sent".
+  for (const auto& [name, value] :
+       {std::pair<const char*, const std::string&>{"insurer_number", fields.insurer_number},
+        {"symbol", fields.symbol},
+        {"number", fields.number},
+        {"branch", fields.branch},
+        {"birth_date", fields.birth_date},
+        {"visit_date", fields.visit_date}})
+    if (contains_individual_number(value))
+      return Error{std::string(name) + ".individual_number",
+                   std::string(name) +
+                       " looks like an individual number (12 digits), which must not be used "
+                       "for health insurance"};
   auto insurer = InsurerNumber::parse(fields.insurer_number);
   if (!insurer) return insurer.error();
   auto number = InsuredNumber::parse(fields.number);

@@ -5,7 +5,7 @@
 //   madoguchictl terminal revoke NAME                      ends its sessions and unused codes
 //
 // The database is the daemon's: $MADOGUCHI_DATABASE_CONNINFO (or --conninfo without a password).
-// A revocation reaches a running daemon within 30 seconds (its session cache).
+// A revocation reaches a running daemon within 5 seconds (its session cache).
 #include "commands.hpp"
 
 #include <madoguchi/api/desk.hpp>

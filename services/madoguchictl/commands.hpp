@@ -53,6 +53,8 @@ void add_decide_command(CLI::App& app, Globals& g);
 void add_audit_command(CLI::App& app, Globals& g);
 // madoguchictl terminal enrol NAME|list|revoke NAME (cmd_terminal.cpp)
 void add_terminal_command(CLI::App& app, Globals& g);
+// madoguchictl keys create CLIENT --role R|list|revoke KEY|rotate KEY (cmd_keys.cpp)
+void add_keys_command(CLI::App& app, Globals& g);
 
 // madoguchictl check card|number|document ... (cmd_check.cpp)
 void add_check_command(CLI::App& app, Globals& g);

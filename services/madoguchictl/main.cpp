@@ -32,6 +32,7 @@ int main(int argc, char** argv) {
   add_decide_command(app, g);
   add_audit_command(app, g);
   add_terminal_command(app, g);
+  add_keys_command(app, g);
   add_check_command(app, g);
   add_checks_command(app, g);
   add_unconfirmed_command(app, g);

@@ -34,9 +34,17 @@ json default_config() {
         {"cert_file", "var/certs/client.crt"},
         {"key_file", "var/certs/client.key"},
         {"deadline_ms", 3000}}},
-      {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}}},
+      // card.readers: [{"name", "terminal"}], one reader per counter; empty: reader_name is the
+      // reader of terminal_id (docs/security.md).
+      {"card", {{"reader_name", "Virtual PCD"}, {"enabled", true}, {"readers", json::array()}}},
       {"log", {{"level", "info"}}},
-      {"api", {{"clients", json::array()}, {"allow_visit_date", false}}},
+      // api.clients entries: {"id", "token_sha256", "role" (or "roles": [...]), "terminal"};
+      // failed authentication per source address: a burst, then per minute (docs/security.md).
+      {"api",
+       {{"clients", json::array()},
+        {"allow_visit_date", false},
+        {"auth_failures_burst", 10},
+        {"auth_failures_per_minute", 10}}},
       // The acceptance rules' settings and the unconfirmed queue's re-confirmation (docs/rules.md).
       {"policy", {{"mynaportal_max_unconfirmed_age_days", 30}}},
       {"unconfirmed", {{"recheck_seconds", 10}, {"batch", 20}}},

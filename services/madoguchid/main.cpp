@@ -4,6 +4,8 @@
 #include "logging.hpp"
 
 #include <madoguchi/api/desk.hpp>
+#include <madoguchi/api/keys.hpp>
+#include <madoguchi/api/readers.hpp>
 #include <madoguchi/api/fhir.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
@@ -75,19 +77,34 @@ void add_gauges(madoguchi::metrics::Registry& m, madoguchi::audit::PostgresAudit
 }
 
 // API clients from the configuration; a malformed entry is a configuration error, not a crash.
+// Each has a role (default receipt_system) or several ("roles"); a desk client acts for
+// "terminal" (default: the daemon's terminal_id).
 madoguchi::Result<std::vector<madoguchi::api::ApiClient>> api_clients(const json& config) {
   std::vector<madoguchi::api::ApiClient> clients;
+  const auto bad = [] {
+    return madoguchi::make_error(
+        "config.api_clients",
+        "each api.clients entry needs an \"id\" and a \"token_sha256\" of 64 lower-case hex "
+        "digits; \"role\"/\"roles\" are desk, receipt_system, auditor or admin");
+  };
   for (const auto& c : config["api"]["clients"]) {
     const auto id = c.is_object() ? c.value("id", std::string{}) : std::string{};
     const auto hash = c.is_object() ? c.value("token_sha256", std::string{}) : std::string{};
     const bool hex =
         hash.size() == 64 && hash.find_first_not_of("0123456789abcdef") == std::string::npos;
-    if (id.empty() || !hex)
-      return madoguchi::make_error(
-          "config.api_clients",
-          "each api.clients entry needs an \"id\" and a \"token_sha256\" of "
-          "64 lower-case hex digits");
-    clients.push_back({id, hash});
+    if (id.empty() || !hex) return bad();
+    json roles = c.contains("roles") ? c["roles"] : json::array({c.value("role", "receipt_system")});
+    if (!roles.is_array() || roles.empty()) return bad();
+    madoguchi::api::ApiClient client{id, hash, 0, {}};
+    for (const auto& r : roles) {
+      const auto role = r.is_string() ? madoguchi::api::role_from_string(r.get<std::string>())
+                                      : std::nullopt;
+      if (!role) return bad();
+      client.roles |= static_cast<unsigned>(*role);
+    }
+    if (client.roles & static_cast<unsigned>(madoguchi::api::Role::Desk))
+      client.terminal_id = c.value("terminal", config["terminal_id"].get<std::string>());
+    clients.push_back(std::move(client));
   }
   return clients;
 }
@@ -222,10 +239,31 @@ int main(int argc, char** argv) {
       {.interval = std::chrono::seconds(config["unconfirmed"]["recheck_seconds"].get<int>()),
        .batch = config["unconfirmed"]["batch"].get<int>()});
   reconfirmer.start();
-  std::unique_ptr<madoguchi::card::CardReader> reader;
-  if (config["card"]["enabled"].get<bool>())
-    reader = std::make_unique<madoguchi::card::CardReader>(madoguchi::card::CardReader::Config{
-        .reader_name = config["card"]["reader_name"].get<std::string>()});
+  // Card readers, each bound to a terminal (card.readers: [{name, terminal}]); without that list,
+  // card.reader_name is the daemon's own terminal's reader. `reader` is the first one.
+  std::vector<std::unique_ptr<madoguchi::card::CardReader>> card_readers;
+  std::vector<madoguchi::api::BoundReader> bound_readers;
+  if (config["card"]["enabled"].get<bool>()) {
+    json list = config["card"]["readers"];
+    if (list.empty())
+      list = json::array({{{"name", config["card"]["reader_name"]},
+                           {"terminal", config["terminal_id"]}}});
+    for (const auto& r : list) {
+      if (!r.is_object() || !r.value("name", json()).is_string() ||
+          !r.value("terminal", json()).is_string()) {
+        spdlog::critical("config.card_readers: each card.readers entry is {{name, terminal}}");
+        stopping = true;
+        migrator.join();
+        return 2;
+      }
+      card_readers.push_back(std::make_unique<madoguchi::card::CardReader>(
+          madoguchi::card::CardReader::Config{.reader_name = r["name"].get<std::string>()}));
+      bound_readers.push_back({r["terminal"].get<std::string>(), card_readers.back().get()});
+    }
+  }
+  const std::unique_ptr<madoguchi::card::CardReader> no_reader;
+  const auto& reader = card_readers.empty() ? no_reader : card_readers.front();
+  const madoguchi::api::ReaderBinding readers(bound_readers);
 
   auto clients = api_clients(config);
   if (!clients) {
@@ -235,6 +273,12 @@ int main(int argc, char** argv) {
     return 2;
   }
   auto router = std::make_shared<madoguchi::api::Router>(std::move(*clients));
+  // Keys from `madoguchictl keys` (migration 0006) and the failed-authentication limit.
+  madoguchi::api::KeyStore keys(conninfo);
+  madoguchi::api::enable_api_keys(*router, keys);
+  router->set_auth_failure_limit(
+      {.burst = config["api"]["auth_failures_burst"].get<int>(),
+       .per_minute = config["api"]["auth_failures_per_minute"].get<int>()});
   madoguchi::audit::PostgresAudit& store = **audit;
   madoguchi::api::add_health_routes(
       *router, {.database_ready = [probe = std::make_shared<CachedProbe>([conninfo, migrations] {
@@ -244,14 +288,26 @@ int main(int argc, char** argv) {
                 .spool_depth = [&store] { return store.spool_depth(); },
                 .metrics = [&metrics] { return metrics.expose(); }});
   add_gauges(metrics, store, **gateway, reader.get());
-  madoguchi::api::add_check_routes(*router, store);
-  madoguchi::api::add_unconfirmed_routes(*router, *unconfirmed);
+  // Every read of a person's data leaves an access record (docs/security.md), spooled beside
+  // the check records while the database is down.
+  auto access_log = madoguchi::audit::PostgresAccessLog::open(
+      conninfo, std::filesystem::path(audit_config.spool_dir) / "access");
+  if (!access_log) {
+    spdlog::critical("access log cannot start: {}: {}", access_log.error().code,
+                     access_log.error().message);
+    stopping = true;
+    migrator.join();
+    return 1;
+  }
+  madoguchi::api::add_check_routes(*router, store, access_log->get());
+  madoguchi::api::add_unconfirmed_routes(*router, *unconfirmed, access_log->get());
   madoguchi::api::add_check_service_routes(
       *router, checks,
       {.terminal_id = config["terminal_id"],
        .reader = reader.get(),
        .allow_visit_date = config["api"]["allow_visit_date"].get<bool>(),
-       .checks = &store});
+       .checks = &store,
+       .readers = &readers});
   // FHIR R4 for receipt systems (docs/api.md, "FHIR").
   madoguchi::api::fhir::add_fhir_routes(
       *router, checks,
@@ -263,8 +319,10 @@ int main(int argc, char** argv) {
   madoguchi::api::add_desk_routes(*router, {.web_root = config["web"]["root"].get<std::string>(),
                                             .terminals = &terminals,
                                             .reader = reader.get(),
+                                            .readers = &readers,
                                             .idle_expiry = idle_expiry});
   madoguchi::api::enable_desk_sessions(*router, terminals);
+  madoguchi::api::add_admin_routes(*router);
 
   madoguchi::api::ServerConfig server_config;
   const json& listen = config["listen"];

@@ -39,8 +39,9 @@ class Daemon {
         "MADOGUCHI_GATEWAY_CA_FILE=" + (certs / "ca.crt").string(),
         "MADOGUCHI_GATEWAY_CERT_FILE=" + (certs / "client.crt").string(),
         "MADOGUCHI_GATEWAY_KEY_FILE=" + (certs / "client.key").string(),
+        // The test client checks at the daemon's counter and by number, batches, FHIR.
         std::string("MADOGUCHI_API_CLIENTS=[{\"id\":\"desk-test\",\"token_sha256\":\"") +
-            token_sha256() + "\"}]",
+            token_sha256() + "\",\"roles\":[\"desk\",\"receipt_system\"]}]",
     };
     env.insert(env.end(), extra_env.begin(), extra_env.end());
     log_ = dir.path() / "madoguchid.log";

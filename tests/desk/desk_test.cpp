@@ -23,7 +23,10 @@ TEST(Desk, BrowserWalksThroughEveryScreen) {
   card_test::Pcscd pcscd(dir.path());
   pcscd.start();
   GatewaySim sim(dir, card_test::cert_dir() / "jpki-ca.crt");
-  Daemon daemon(pg, dir, {"MADOGUCHI_GATEWAY_PORT=" + std::to_string(sim.port())});
+  // The reader belongs to the counter the page signs in as (docs/security.md).
+  Daemon daemon(pg, dir,
+                {"MADOGUCHI_GATEWAY_PORT=" + std::to_string(sim.port()),
+                 "MADOGUCHI_TERMINAL_ID=desk-e2e"});
   ASSERT_TRUE(daemon.wait_ready(std::chrono::seconds(20))) << daemon.log();
 
   // Holder 1001 (valid, 3割) with the full three PIN tries; the page pulls and inserts it

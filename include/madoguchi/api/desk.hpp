@@ -2,6 +2,7 @@
 // signs a counter's browser in without a token, and the reader's state for the page.
 #pragma once
 
+#include <madoguchi/api/readers.hpp>
 #include <madoguchi/api/router.hpp>
 #include <madoguchi/domain/result.hpp>
 
@@ -81,6 +82,9 @@ struct DeskOptions {
   std::filesystem::path web_root;  // web/desk: index.html and its assets
   TerminalStore* terminals = nullptr;
   card::CardReader* reader = nullptr;  // nullptr: no reader configured
+  // When set, the reader routes use the caller's terminal's reader from here instead (403
+  // card.not_your_reader for another terminal; docs/security.md).
+  const ReaderBinding* readers = nullptr;
   std::chrono::minutes idle_expiry{240};
 };
 

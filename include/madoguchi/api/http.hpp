@@ -6,6 +6,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,11 +15,26 @@ namespace madoguchi::api {
 
 // Who is calling, as the Router authenticated it: an API client by bearer token, or a front-desk
 // terminal by its session cookie (docs/front-desk.md).
+// Roles (docs/security.md; what each grants: api::grants in router.hpp). A key has one role; a
+// configured client may list several (roles is a set).
+enum class Role : unsigned {
+  Desk = 1,           // 受付: checks at its own counter, its own terminal's history
+  ReceiptSystem = 2,  // レセコン: checks by number, batches, FHIR, its own client's history
+  Auditor = 4,        // reads all history and the access records, nothing else
+  Admin = 8,          // keys and terminals
+};
+std::string_view to_string(Role role);  // "desk" | "receipt_system" | "auditor" | "admin"
+std::optional<Role> role_from_string(std::string_view s);
+
 struct Principal {
   enum class Kind { None, ApiClient, Terminal };
   Kind kind = Kind::None;
   std::string client_id;    // recorded in every audit record
-  std::string terminal_id;  // the counter; empty for API clients (the daemon's terminal_id)
+  std::string terminal_id;  // the counter; for API clients their bound terminal or empty
+  unsigned roles = 0;       // a set of Role bits
+  bool has(Role r) const { return (roles & static_cast<unsigned>(r)) != 0; }
+  // The first role, for logs and access records ("desk", …; "" when none).
+  std::string_view role_name() const;
 };
 
 struct Request {

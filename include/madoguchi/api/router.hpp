@@ -3,7 +3,11 @@
 
 #include <madoguchi/api/http.hpp>
 
+#include <madoguchi/domain/result.hpp>
+
+#include <chrono>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string>
 #include <variant>
@@ -30,11 +34,31 @@ enum class Access {
   Admin,            // keys, terminals
 };
 
+// Whether a role set grants what a route needs (the table above; Public needs nothing,
+// Authenticated any role). docs/security.md shows the same table; tests/daemon checks both.
+bool grants(unsigned roles, Access access);
+std::string_view to_string(Access access);  // "public", "check_at_terminal", …
+
 // API clients (receipt systems, desk terminals) authenticate with a bearer token. Only the
-// SHA-256 of each token is configured, so a leaked config file leaks no credential.
+// SHA-256 of each token is configured (or stored, for keys from `madoguchictl keys`), so a leaked
+// config file or database copy leaks no credential.
 struct ApiClient {
   std::string id;                // "rececon-1", "desk-3": recorded in every audit record
   std::string token_sha256_hex;  // lower-case hex
+  unsigned roles = static_cast<unsigned>(Role::ReceiptSystem);  // a set of Role bits
+  std::string terminal_id;  // the counter a desk client acts for ("" : none)
+};
+
+// Looks a presented token's SHA-256 up among the keys in the database (KeyStore::lookup):
+// nullopt when unknown, expired or revoked; an error when the store cannot answer.
+using KeyLookup = std::function<Result<std::optional<ApiClient>>(const std::string& sha256_hex)>;
+
+// Failed authentication per source address (a wrong token, session or enrolment code; a missing
+// credential is not a guess): `burst` failures at once, then `per_minute`; beyond that every
+// authenticated route and every POST answers 429 auth.rate_limited with Retry-After.
+struct AuthFailureLimit {
+  int burst = 10;
+  int per_minute = 10;
 };
 
 // A second way in besides bearer tokens (the desk's session cookie): Absent when the request
@@ -75,10 +99,21 @@ class Router {
 
   // Consulted for Authenticated routes when no Authorization header is sent.
   void set_authenticator(Authenticator authenticator);
+  // Consulted for bearer tokens that are not configured clients.
+  void set_key_lookup(KeyLookup lookup);
+  void set_auth_failure_limit(AuthFailureLimit limit);
+
+  // Every route, for the role × endpoint test and the docs: method, pattern, access.
+  struct RouteInfo {
+    std::string method, pattern;
+    Access access;
+  };
+  std::vector<RouteInfo> routes() const;
 
  private:
   struct Route {
     std::string method;
+    std::string pattern;
     std::vector<std::string> segments;
     Access access;
     Handler handler;             // blocking, or
@@ -88,10 +123,17 @@ class Router {
   // (401, 404, 405) when there is none to run.
   using Match = std::variant<Response, const Route*>;
   Match match(Request& request) const;
-  const ApiClient* authenticate(const Request& request) const;
+  // The client of a bearer token, nullopt when unknown; an error when the key store is down.
+  Result<std::optional<ApiClient>> authenticate(const Request& request) const;
+  // Whether `source` is over the failure limit (and when to retry); counting one failure.
+  bool limited(const std::string& source, std::chrono::seconds& retry_after) const;
+  void note_failure(const std::string& source) const;
   std::vector<Route> routes_;
   std::vector<ApiClient> clients_;
   Authenticator authenticator_;
+  KeyLookup key_lookup_;
+  struct Limiter;
+  std::shared_ptr<Limiter> limiter_;
 };
 
 }  // namespace madoguchi::api

@@ -105,6 +105,8 @@ struct CheckQuery {
   std::optional<TimePoint> from;  // inclusive
   std::optional<TimePoint> to;    // exclusive
   std::string terminal;           // "" = any
+  std::string client;             // "" = any (a receipt system sees its own client's checks)
+  std::string check_id;           // "" = any (GET /v1/checks/{id} within the caller's scope)
   std::optional<Outcome> outcome;
   int limit = 50;      // 1..500
   std::string cursor;  // "" for the first page, else CheckPage::next_cursor
