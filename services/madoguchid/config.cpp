@@ -20,11 +20,21 @@ json default_config() {
         {"http_address", "127.0.0.1"},
         {"http_port", 8080},
         {"io_threads", 2},
-        {"worker_threads", 16}}},
+        {"worker_threads", 16},
+        // Overload bounds (docs/operations.md): beyond them an immediate 503 with Retry-After.
+        {"blocking_queue_limit", 64},
+        {"async_in_flight_limit", 4096},
+        {"queue_deadline_ms", 10000},
+        {"max_connections", 4096},
+        {"ocr_concurrency", 2},
+        {"ocr_queue_limit", 8}}},
       {"tls",
        {{"cert_file", "var/certs/madoguchid.crt"}, {"key_file", "var/certs/madoguchid.key"}}},
       {"database",
        {{"conninfo", "host=127.0.0.1 port=5432 dbname=postgres user=postgres connect_timeout=2"},
+        // Migrations as the tables' owner ("": conninfo); the daemon as a madoguchi_app member
+        // (migration 0007, docs/security.md).
+        {"owner_conninfo", ""},
         {"migrations_dir", MADOGUCHI_DEFAULT_MIGRATIONS_DIR}}},
       {"audit", {{"spool_dir", "var/spool"}}},
       {"gateway",

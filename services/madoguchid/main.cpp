@@ -176,16 +176,20 @@ int main(int argc, char** argv) {
 
   const std::string conninfo = config["database"]["conninfo"];
   const std::string migrations = config["database"]["migrations_dir"];
+  // Migrations run as the owner; everything else as the daemon's least-privilege role.
+  const std::string owner_conninfo = config["database"]["owner_conninfo"].get<std::string>().empty()
+                                         ? conninfo
+                                         : config["database"]["owner_conninfo"].get<std::string>();
 
   // Migrations first, so the audit store finds its schema; if the database is still starting,
   // keep trying in the background: /readyz says "not ready" and checks are spooled meanwhile.
   std::atomic<bool> stopping{false};
-  auto first = madoguchi::audit::apply_migrations(conninfo, migrations);
+  auto first = madoguchi::audit::apply_migrations(owner_conninfo, migrations);
   if (first) spdlog::info("database schema up to date ({} migrations applied now)", *first);
   std::thread migrator([&, done = static_cast<bool>(first)] {
     bool warned = false;
     while (!done && !stopping) {
-      auto applied = madoguchi::audit::apply_migrations(conninfo, migrations);
+      auto applied = madoguchi::audit::apply_migrations(owner_conninfo, migrations);
       if (applied) {
         spdlog::info("database schema up to date ({} migrations applied now)", *applied);
         return;
@@ -333,6 +337,14 @@ int main(int argc, char** argv) {
   server_config.http_port = listen["http_port"].get<unsigned short>();
   server_config.io_threads = listen["io_threads"];
   server_config.worker_threads = listen["worker_threads"];
+  server_config.blocking_queue_limit = listen["blocking_queue_limit"];
+  server_config.async_in_flight_limit = listen["async_in_flight_limit"];
+  server_config.queue_deadline = std::chrono::milliseconds(listen["queue_deadline_ms"].get<int>());
+  server_config.max_connections = listen["max_connections"];
+  // OCR of uploads has its own lane, so uploads cannot starve the other checks.
+  server_config.heavy_paths = {"/v1/checks/by-document"};
+  server_config.heavy_concurrency = listen["ocr_concurrency"];
+  server_config.heavy_queue_limit = listen["ocr_queue_limit"];
   server_config.tls_cert_file = config["tls"]["cert_file"];
   server_config.tls_key_file = config["tls"]["key_file"];
 
@@ -371,10 +383,16 @@ int main(int argc, char** argv) {
   sd_notify(0, "READY=1");
 
   int sig = 0;
-  // SIGHUP (a closed terminal, `systemctl reload`) does not stop the counter; the configuration
-  // is read at start only.
-  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP)
-    spdlog::warn("SIGHUP ignored: the configuration is read at start (restart to apply it)");
+  // SIGHUP (a closed terminal, `systemctl reload`) does not stop the counter: it reloads the TLS
+  // certificate and key (new connections get them, live ones keep theirs); the rest of the
+  // configuration is read at start only.
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    if (auto reloaded = server.reload_tls(); reloaded)
+      spdlog::info("SIGHUP: TLS certificate and key reloaded; other settings apply at restart");
+    else
+      spdlog::error("SIGHUP: TLS reload failed, the previous certificate stays: {}: {}",
+                    reloaded.error().code, reloaded.error().message);
+  }
   spdlog::info("signal {}: stopping", sig);
   sd_notify(0, "STOPPING=1");
   stopping = true;

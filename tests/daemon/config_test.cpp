@@ -139,8 +139,9 @@ TEST(DaemonConfig, SighupDoesNotStopTheDaemonAndLogLinesAreJson) {
   Daemon d(pg, dir, {"MADOGUCHI_LOG_LEVEL=debug", "MADOGUCHI_GATEWAY_PORT=" + std::to_string(sim.port())});
   ASSERT_TRUE(d.wait_ready(std::chrono::seconds(20))) << d.log();
   d.process().signal(SIGHUP);
-  ASSERT_TRUE(wait_until([&] { return d.log().find("SIGHUP ignored") != std::string::npos; },
-                         std::chrono::seconds(10)))
+  ASSERT_TRUE(wait_until(
+      [&] { return d.log().find("SIGHUP: TLS certificate and key reloaded") != std::string::npos; },
+      std::chrono::seconds(10)))
       << d.log();
   EXPECT_TRUE(d.process().running());
   EXPECT_EQ(d.get("/healthz").status, 200);
