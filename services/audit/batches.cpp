@@ -202,6 +202,10 @@ class PostgresBatchStore final : public BatchStore {
         claim.terminal_id = b[2].as<std::string>();
         claim.visit_date = b[3].as<std::string>();
         claim.claim_token = new_check_id();
+        // The batch's row first, as finish() and cancel() take it: the three never wait on each
+        // other in opposite orders (an expired chunk being re-claimed while its first worker
+        // finishes it would otherwise deadlock).
+        tx.exec_prepared("batch.lock", claim.batch_id);
         const auto rows = tx.exec_prepared("batch.claim", claim.batch_id, claim.claim_token, limit,
                                            static_cast<int>(lease_for.count()));
         if (rows.empty()) continue;  // another daemon holds the rest of this one

@@ -93,6 +93,13 @@ audit::BatchItem item(std::string number, std::string reference) {
 
 const Date kToday = *Date::from_ymd(2026, 11, 25);
 
+batch::WorkerOptions options(int chunk = 500) {
+  batch::WorkerOptions o;
+  o.chunk = chunk;
+  o.today = [] { return kToday; };
+  return o;
+}
+
 }  // namespace
 
 TEST(BatchWorker, OneGatewayBatchPerChunkAndOneRecordPerEntryForTheStore) {
@@ -106,7 +113,7 @@ TEST(BatchWorker, OneGatewayBatchPerChunkAndOneRecordPerEntryForTheStore) {
   individual.insurer_number = individual.insured_symbol = individual.branch_number = "";
   individual.error_code = "number.individual_number";  // refused at intake, nothing kept
   store.claims.push_back(claim_of({item("1001", "r-0"), bad, item("1002", "r-2"), individual}));
-  batch::Worker worker(service, store, {.today = [] { return kToday; }});
+  batch::Worker worker(service, store, options());
 
   auto n = worker.run_once();
   ASSERT_TRUE(n) << n.error().message;
@@ -147,7 +154,7 @@ TEST(BatchWorker, GatewayDownStillFinishesEachEntryOnceAsFailed) {
   check::CheckService service(gw, sink);
   FakeStore store;
   store.claims.push_back(claim_of({item("1001", "a"), item("1002", "b")}));
-  batch::Worker worker(service, store, {.today = [] { return kToday; }});
+  batch::Worker worker(service, store, options());
   ASSERT_EQ(*worker.run_once(), 2);
   for (const auto& e : store.finished.at(0)) {
     EXPECT_EQ(e.outcome, "failed");
@@ -164,7 +171,7 @@ TEST(BatchWorker, ChunkSizeBoundsTheClaimAndALostClaimIsReported) {
   for (int i = 0; i < 7; ++i) items.push_back(item("1001", "r" + std::to_string(i)));
   store.claims.push_back(claim_of(items));
   store.keep = 3;  // another worker re-claimed the rest meanwhile
-  batch::Worker worker(service, store, {.chunk = 5, .today = [] { return kToday; }});
+  batch::Worker worker(service, store, options(5));
   EXPECT_EQ(*worker.run_once(), 3);
   EXPECT_EQ(gw.batch_sizes, std::vector<std::size_t>{5});
 }
