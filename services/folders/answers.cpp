@@ -39,9 +39,9 @@ namespace {
 
 // yyyyMMdd to YYYY-MM-DD; anything else as it came (then it is "…date.format").
 std::string iso_of(const std::string& compact) {
-  const bool digits = compact.size() == 8 && std::all_of(compact.begin(), compact.end(), [](char c) {
-                        return c >= '0' && c <= '9';
-                      });
+  const bool digits =
+      compact.size() == 8 &&
+      std::all_of(compact.begin(), compact.end(), [](char c) { return c >= '0' && c <= '9'; });
   if (!digits) return compact;
   return compact.substr(0, 4) + "-" + compact.substr(4, 2) + "-" + compact.substr(6, 2);
 }

@@ -14,15 +14,15 @@ namespace madoguchi::folders::detail {
 
 // Error codes of the answers (ProcessingResultCode / ErrorCode), after the gateway's EOQS
 // numbering (docs/gateway.md); the message starts with Madoguchi's own stable code.
-inline constexpr const char* kUnreadable = "EOQS1001";         // not an XmlMsg of its kind
-inline constexpr const char* kCardNotServed = "EOQS2000";      // card requests: not by folder
-inline constexpr const char* kUnknownReception = "EOQS3001";   // OQSmuquc02: no such batch
-inline constexpr const char* kNumberMissing = "EOQS4001";      // no InsuredIdentificationNumber
-inline constexpr const char* kInvalidSearch = "EOQS4003";      // a field Madoguchi refuses
-inline constexpr const char* kBatchTooLarge = "EOQS4004";      // more items than allowed
+inline constexpr const char* kUnreadable = "EOQS1001";          // not an XmlMsg of its kind
+inline constexpr const char* kCardNotServed = "EOQS2000";       // card requests: not by folder
+inline constexpr const char* kUnknownReception = "EOQS3001";    // OQSmuquc02: no such batch
+inline constexpr const char* kNumberMissing = "EOQS4001";       // no InsuredIdentificationNumber
+inline constexpr const char* kInvalidSearch = "EOQS4003";       // a field Madoguchi refuses
+inline constexpr const char* kBatchTooLarge = "EOQS4004";       // more items than allowed
 inline constexpr const char* kGatewayUnavailable = "EOQS9001";  // no online answer
-inline constexpr const char* kNotRecorded = "EOQS9002";        // the audit record is not durable
-inline constexpr const char* kAnswerMismatch = "EOQS9003";     // the gateway answered about another
+inline constexpr const char* kNotRecorded = "EOQS9002";         // the audit record is not durable
+inline constexpr const char* kAnswerMismatch = "EOQS9003";  // the gateway answered about another
 
 // A request file's name: <kind>req_<id>.xml, kind OQSsiquc01, OQSmuquc01 or OQSmuquc02.
 struct RequestName {

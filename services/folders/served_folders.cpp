@@ -89,7 +89,8 @@ struct Mailbox {
 struct ServedFolders::Impl {
   Impl(ServedFoldersConfig c, check::CheckService& s)
       : config(std::move(c)), checks(s), mailbox(std::make_shared<Mailbox>()) {
-    if (!config.today) config.today = [] { return Date::in_japan(std::chrono::system_clock::now()); };
+    if (!config.today)
+      config.today = [] { return Date::in_japan(std::chrono::system_clock::now()); };
     // Reception numbers from the time of start: a restarted daemon does not reuse one.
     next_reception = static_cast<unsigned long long>(std::time(nullptr) % 1000000000) * 1000;
   }
@@ -120,7 +121,12 @@ struct ServedFolders::Impl {
       arm();  // a share that went away and came back
       pollfd fds[2] = {{mailbox->event_fd, POLLIN, 0}, {in_fd, POLLIN, 0}};
       const int n_fds = in_fd >= 0 && wd >= 0 ? 2 : 1;
-      const auto wait = stopping ? std::chrono::milliseconds(100) : config.rescan;
+      // A file still being written is looked at again soon.
+      const auto wait =
+          stopping ? std::chrono::milliseconds(100)
+          : pending.empty()
+              ? config.rescan
+              : std::min(config.rescan, config.settle / 4 + std::chrono::milliseconds(1));
       if (::poll(fds, static_cast<nfds_t>(n_fds), static_cast<int>(wait.count())) > 0) {
         std::uint64_t count;
         while (::read(mailbox->event_fd, &count, sizeof count) > 0) {
@@ -150,29 +156,39 @@ struct ServedFolders::Impl {
     std::error_code ec;
     for (const auto& e : fs::directory_iterator(req(), ec)) {
       std::string name = e.path().filename().string();
-      if (!in_flight.contains(name) && detail::request_name(name)) found.emplace_back(name, e.path());
+      if (!in_flight.contains(name) && detail::request_name(name))
+        found.emplace_back(name, e.path());
     }
     std::sort(found.begin(), found.end());  // names carry the writer's sequence
+    std::set<std::string> listed;
+    for (const auto& f : found) listed.insert(f.first);
+    std::erase_if(pending, [&](const auto& p) { return !listed.contains(p.first); });  // gone
     for (const auto& [name, path] : found) {
       if (stopping) return;
-      take(*detail::request_name(name), path);
+      take(*detail::request_name(name), name, path);
     }
   }
 
-  // Reads a request until it parses or two reads give the same bytes (then it is finished and
-  // bad). An empty file is not judged: its writer may not have written yet.
-  void take(const RequestName& name, const fs::path& path) {
-    std::optional<std::string> previous;
-    for (int attempt = 0;; ++attempt) {
-      auto bytes = read_file(path);
-      if (!bytes || bytes->empty()) return;  // gone, or not written yet: the next scan
-      auto parsed = parse(name, *bytes);
-      if (parsed) return serve(name, *parsed, detail::declared_encoding(*bytes));
-      if ((previous && *previous == *bytes) || attempt >= 50)
-        return bad(name, path, *bytes, parsed.error());
-      previous = std::move(bytes);
-      std::this_thread::sleep_for(config.settle);
+  // A request is taken once it parses. One that does not parse may still be being written
+  // (receipt systems that do not rename whole files in): it is judged bad only after its bytes
+  // stayed the same for `settle`. An empty file is never judged: its writer has not begun.
+  void take(const RequestName& name, const std::string& file, const fs::path& path) {
+    auto bytes = read_file(path);
+    if (!bytes || bytes->empty()) return;
+    auto parsed = parse(name, *bytes);
+    if (parsed) {
+      pending.erase(file);
+      return serve(name, *parsed, detail::declared_encoding(*bytes));
     }
+    const auto now = Clock::now();
+    auto it = pending.find(file);
+    if (it == pending.end() || it->second.bytes != *bytes) {
+      pending[file] = Pending{std::move(*bytes), now};
+      return;
+    }
+    if (now - it->second.since < config.settle) return;
+    pending.erase(it);
+    bad(name, path, *bytes, parsed.error());
   }
 
   void bad(const RequestName& name, const fs::path& path, const std::string& bytes,
@@ -230,11 +246,11 @@ struct ServedFolders::Impl {
       checks.record_rejected(
           config.caller, check::rejected_number(fields, why),
           [box, name, request, code, why, national](Result<std::string> recorded) {
-            auto answer =
-                recorded ? detail::error_answer(request.header, code, national,
-                                                why.code + ": " + why.message)
-                         : detail::error_answer(request.header, code, detail::kNotRecorded,
-                                                recorded.error().code + ": not recorded");
+            auto answer = recorded
+                              ? detail::error_answer(request.header, code, national,
+                                                     why.code + ": " + why.message)
+                              : detail::error_answer(request.header, code, detail::kNotRecorded,
+                                                     recorded.error().code + ": not recorded");
             if (auto b = box.lock()) b->post(name, std::move(answer));
           });
       return;
@@ -246,8 +262,7 @@ struct ServedFolders::Impl {
                      });
   }
 
-  void upload(const RequestName& name, const gw::Request& request,
-              gw::CharacterCode code) {
+  void upload(const RequestName& name, const gw::Request& request, gw::CharacterCode code) {
     const auto& items = std::get<gw::BatchUpload>(request.body).items;
     if (items.size() > config.max_batch_items) {
       finish(name, detail::error_answer(request.header, code, detail::kBatchTooLarge,
@@ -269,8 +284,7 @@ struct ServedFolders::Impl {
     spdlog::info("served folders: batch {} accepted ({} items)", reception, items.size());
   }
 
-  void download(const RequestName& name, const gw::Request& request,
-                gw::CharacterCode code) {
+  void download(const RequestName& name, const gw::Request& request, gw::CharacterCode code) {
     const std::string reception = std::get<gw::BatchDownload>(request.body).reception_number;
     std::optional<Batch> batch;
     {
@@ -370,8 +384,8 @@ struct ServedFolders::Impl {
       }
       auto units = run(job);
       std::lock_guard lock(batch_mu);
-      batches[job.reception] = Batch{job.header.qualification_confirmation_date, std::move(units),
-                                     Clock::now()};
+      batches[job.reception] =
+          Batch{job.header.qualification_confirmation_date, std::move(units), Clock::now()};
     }
   }
 
@@ -388,8 +402,8 @@ struct ServedFolders::Impl {
         where.push_back(i);
         continue;
       }
-      auto recorded = checks.record_rejected(config.caller,
-                                             check::rejected_number(fields, check.error()));
+      auto recorded =
+          checks.record_rejected(config.caller, check::rejected_number(fields, check.error()));
       units[i] = recorded ? detail::unit_error(job.items[i], detail::code_for_invalid(fields),
                                                check.error().code + ": " + check.error().message)
                           : detail::unit_error(job.items[i], detail::kNotRecorded,
@@ -413,6 +427,11 @@ struct ServedFolders::Impl {
   // Watcher thread only:
   std::set<std::string> in_flight;  // request files whose check has not completed
   std::vector<std::pair<RequestName, gw::Response>> unwritten;
+  struct Pending {
+    std::string bytes;
+    Clock::time_point since;  // unchanged since
+  };
+  std::map<std::string, Pending> pending;  // request files that do not parse (yet)
   unsigned long long next_reception = 0;
   // Shared with the batch thread:
   std::mutex batch_mu;

@@ -27,9 +27,11 @@ struct ServedFoldersConfig {
   // Take the header's QualificationConfirmationDate as the visit date (else: today).
   bool allow_visit_date = false;
   std::chrono::milliseconds rescan{2000};  // listing req/ even without an inotify event
-  std::chrono::milliseconds settle{100};   // between two reads of a file that does not parse yet
-  std::size_t max_batch_items = 10000;     // larger uploads are answered with an error
-  std::function<Date()> today;             // the clinic's day; default: the clock in Japan
+  // A request that does not parse is judged bad (answered with an error, moved to error/) once
+  // its bytes stayed unchanged this long: writers that do not rename whole files in may pause.
+  std::chrono::milliseconds settle{1000};
+  std::size_t max_batch_items = 10000;  // larger uploads are answered with an error
+  std::function<Date()> today;          // the clinic's day; default: the clock in Japan
 };
 
 struct ServedFoldersStats {
