@@ -57,7 +57,8 @@ class ServedFoldersDaemon : public ::testing::Test {
                                 .medical_institution_code = "1312345678",
                                 .deadline = 15s,
                                 .batch_deadline = 60s,
-                                .encoding = encoding});
+                                .encoding = encoding,
+                                .settle = 100ms});
   }
 
   TempPostgres pg_;
@@ -77,7 +78,10 @@ TEST_F(ServedFoldersDaemon, SingleRequestsInBothEncodingsAreAnsweredAndAudited) 
   EXPECT_EQ(lee->validity, madoguchi::QualificationValidity::Valid);
   ASSERT_EQ(lee->qualifications.size(), 1u);
   EXPECT_EQ(lee->qualifications[0].identity->number.as_given(), "０１２３‐００１");
-  EXPECT_EQ(lee->qualifications[0].details.limit_certificate.has_value(), false);
+  // What the gateway answered beyond eligibility comes through (限度額 bracket, 通称名).
+  ASSERT_TRUE(lee->qualifications[0].details.limit_certificate);
+  EXPECT_EQ(lee->qualifications[0].details.limit_certificate->bracket, "A03");
+  EXPECT_EQ(lee->qualifications[0].details.name_of_other, "李　敏");
   ASSERT_TRUE(lee->qualifications[0].copay);
   EXPECT_EQ(lee->qualifications[0].copay->percent(), 30);
   const std::string lee_check = lee->reference_number;  // Madoguchi's check id
