@@ -1,4 +1,5 @@
 // POST /fhir/CoverageEligibilityRequest/$submit and GET /fhir/metadata.
+#include <madoguchi/api/batches.hpp>
 #include <madoguchi/api/check_answers.hpp>
 #include <madoguchi/api/fhir.hpp>
 
@@ -55,7 +56,8 @@ void add_fhir_routes(Router& router, check::CheckService& service, RoutesOptions
   // Asynchronous like POST /v1/checks/by-number: no thread waits on the gateway or the audit.
   router.add_async(
       "POST", "/fhir/CoverageEligibilityRequest/$submit", Access::Fhir,
-      [&service, terminal_id = options.terminal_id](Request req, Responder respond) {
+      idempotent_async(options.idempotency, [&service, terminal_id = options.terminal_id](
+                                                Request req, Responder respond) {
         if (!json_content_type(req.header("content-type")))
           return respond(
               outcome_response(Error{"fhir.content_type", "send application/fhir+json"}));
@@ -100,7 +102,7 @@ void add_fhir_routes(Router& router, check::CheckService& service, RoutesOptions
                                            outcome->check_id)));
               }
             });
-      });
+      }));
 }
 
 }  // namespace madoguchi::api::fhir

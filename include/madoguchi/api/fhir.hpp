@@ -13,6 +13,10 @@
 #include <string_view>
 #include <vector>
 
+namespace madoguchi::audit {
+class IdempotencyStore;
+}
+
 namespace madoguchi::api::fhir {
 
 // JP Core v1 (jpfhir.jp) systems and extensions. 保険者番号: the IG's preferred URI and its OID.
@@ -75,6 +79,9 @@ nlohmann::json capability_statement(std::string_view software_version);
 struct RoutesOptions {
   std::string terminal_id;  // the daemon's terminal, for API clients without one
   std::string software_version;
+  // Idempotency-Key on $submit (api/batches.hpp): a retry gets the first answer and records no
+  // second check. nullptr: the header is ignored.
+  audit::IdempotencyStore* idempotency = nullptr;
 };
 // POST /fhir/CoverageEligibilityRequest/$submit (Access::Fhir, asynchronous: the check waits on
 // the gateway and the audit commit without a thread) and GET /fhir/metadata (Access::Public).
