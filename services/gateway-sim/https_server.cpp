@@ -82,6 +82,14 @@ struct Server {
       res.prepare_payload();
       return res;
     }
+    if (options.fault == HttpsOptions::Fault::Http500) {
+      http::response<http::string_body> res{http::status::internal_server_error, v};
+      res.set(http::field::content_type, "text/plain");
+      res.body() = "simulated internal error\n";
+      res.keep_alive(keep);
+      res.prepare_payload();
+      return res;
+    }
     if (options.failure_rate > 0 && uniform(rng) < options.failure_rate)
       return xml(http::status::service_unavailable,
                  gateway.error("EOQS9001", "simulated gateway failure"), v, keep);
@@ -111,7 +119,12 @@ struct Server {
                                "certificate's",
                                parsed->header.character_code),
                  v, keep);
-    return xml(http::status::ok, gateway.handle(*parsed), v, keep);
+    auto res = xml(http::status::ok, gateway.handle(*parsed), v, keep);
+    if (options.fault == HttpsOptions::Fault::MalformedXml) {
+      res.body().resize(res.body().size() / 2);  // a well-formed start, then nothing
+      res.prepare_payload();
+    }
+    return res;
   }
 
   asio::awaitable<void> session(Stream stream) {
@@ -130,6 +143,10 @@ struct Server {
           asio::steady_timer t(co_await asio::this_coro::executor);
           t.expires_after(std::chrono::milliseconds(options.latency_ms));
           co_await t.async_wait(asio::use_awaitable);
+        }
+        if (options.fault == HttpsOptions::Fault::Reset && req.target() != "/healthz") {
+          beast::get_lowest_layer(stream).socket().close();
+          co_return;
         }
         auto res = handle(req, institution);
         bool keep = res.keep_alive();

@@ -14,6 +14,11 @@ struct HttpsOptions {
   std::string cert_file, key_file, ca_file;
   int latency_ms = 0;
   double failure_rate = 0.0;  // share of requests answered 503
+  // For fault tests, off by default: every XmlMsg request (not /healthz) is answered with
+  // Fault::Http500 a 500 with a plain-text body, Fault::MalformedXml a 200 whose XmlMsg is cut
+  // off halfway, Fault::Reset nothing (the connection closed after the request was read).
+  enum class Fault { None, Http500, MalformedXml, Reset };
+  Fault fault = Fault::None;
   std::uint64_t seed = 1;
 };
 

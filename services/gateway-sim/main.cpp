@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <map>
 
 using namespace madoguchi;
 
@@ -37,6 +38,16 @@ int main(int argc, char** argv) try {
   app.add_option("--latency-ms", https.latency_ms, "delay before each answer");
   app.add_option("--failure-rate", https.failure_rate, "share of requests answered 503 (0..1)")
       ->check(CLI::Range(0.0, 1.0));
+  const std::map<std::string, sim::HttpsOptions::Fault> faults{
+      {"none", sim::HttpsOptions::Fault::None},
+      {"http-500", sim::HttpsOptions::Fault::Http500},
+      {"malformed-xml", sim::HttpsOptions::Fault::MalformedXml},
+      {"reset", sim::HttpsOptions::Fault::Reset}};
+  app.add_option("--fault", https.fault,
+                 "for fault tests: answer every request with an HTTP 500, a cut-off XmlMsg, or "
+                 "a closed connection")
+      ->transform(CLI::CheckedTransformer(faults, CLI::ignore_case))
+      ->default_str("none");
   app.add_option("--batch-delay-ms", batch_delay_ms,
                  "a batch is 'in progress' this long after its upload");
   app.add_option("--challenge-seconds", challenge_seconds, "how long a card challenge stays valid");
