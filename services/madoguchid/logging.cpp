@@ -7,6 +7,9 @@
 #include <array>
 #include <cctype>
 #include <cstdio>
+#include <cstdlib>
+
+#include <sys/stat.h>
 
 namespace madoguchid {
 
@@ -91,6 +94,31 @@ class CheckIdField : public spdlog::custom_flag_formatter {
   }
 };
 
+// %P in the pattern: "<N>", the line's syslog priority, when stderr is the journal's stream.
+// journald takes it as the entry's PRIORITY (and strips it), so `journalctl -p warning` works.
+class JournalPriority : public spdlog::custom_flag_formatter {
+ public:
+  explicit JournalPriority(bool enabled) : enabled_(enabled) {}
+  void format(const spdlog::details::log_msg& msg, const std::tm&,
+              spdlog::memory_buf_t& dest) override {
+    if (!enabled_) return;
+    const char digit = static_cast<char>('0' + journal_priority(level_name(msg.level)));
+    dest.push_back('<');
+    dest.push_back(digit);
+    dest.push_back('>');
+  }
+  std::unique_ptr<custom_flag_formatter> clone() const override {
+    return std::make_unique<JournalPriority>(enabled_);
+  }
+
+ private:
+  static std::string_view level_name(spdlog::level::level_enum level) {
+    const auto name = spdlog::level::to_string_view(level);
+    return std::string_view(name.data(), name.size());
+  }
+  bool enabled_;
+};
+
 }  // namespace
 
 std::string json_escape(std::string_view text) {
@@ -114,6 +142,28 @@ std::string_view check_id_of(std::string_view message) {
   return digit ? rest.substr(0, n) : std::string_view{};
 }
 
+int journal_priority(std::string_view level) {
+  // syslog(3): 2 crit, 3 err, 4 warning, 6 info, 7 debug.
+  if (level == "critical") return 2;
+  if (level == "error") return 3;
+  if (level == "warning" || level == "warn") return 4;
+  if (level == "info") return 6;
+  return 7;  // debug, trace
+}
+
+bool stderr_is_journal(const char* journal_stream) {
+  // systemd sets JOURNAL_STREAM=<device>:<inode> of the stream it connected; a child whose
+  // stderr was redirected elsewhere inherits the variable but not the stream.
+  if (!journal_stream) return false;
+  unsigned long long dev = 0, ino = 0;
+  char tail = 0;
+  if (std::sscanf(journal_stream, "%llu:%llu%c", &dev, &ino, &tail) != 2) return false;
+  struct stat st {};
+  if (::fstat(2, &st) != 0) return false;
+  return static_cast<unsigned long long>(st.st_dev) == dev &&
+         static_cast<unsigned long long>(st.st_ino) == ino;
+}
+
 bool is_log_level(const std::string& level) {
   for (const char* known : {"trace", "debug", "info", "warn", "error", "critical", "off"})
     if (level == known) return true;
@@ -124,8 +174,11 @@ void setup_json_logging(const std::string& level) {
   auto logger = std::make_shared<spdlog::logger>("madoguchid",
                                                  std::make_shared<spdlog::sinks::stderr_sink_mt>());
   auto formatter = std::make_unique<spdlog::pattern_formatter>();
-  formatter->add_flag<JsonEscapedMessage>('*').add_flag<CheckIdField>('K').set_pattern(
-      R"({"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","logger":"%n"%K,"msg":"%*"})");
+  formatter->add_flag<JsonEscapedMessage>('*')
+      .add_flag<CheckIdField>('K')
+      .add_flag<JournalPriority>('P', stderr_is_journal(std::getenv("JOURNAL_STREAM")))
+      .set_pattern(
+          R"(%P{"time":"%Y-%m-%dT%H:%M:%S.%f%z","level":"%l","logger":"%n"%K,"msg":"%*"})");
   logger->set_formatter(std::move(formatter));
   logger->set_level(spdlog::level::from_str(level));
   logger->flush_on(spdlog::level::info);
