@@ -82,7 +82,9 @@ TEST(Authorization, EachRoleReachesWhatItIsGrantedAndNothingElse) {
   for (const auto& c : cells) {
     const Response a = r.dispatch(request(c.method, c.path, c.token));
     EXPECT_EQ(a.status, c.status) << c.method << " " << c.path << " as " << c.token;
-    if (c.status == 403) EXPECT_EQ(code(a), "auth.forbidden");
+    if (c.status == 403) {
+      EXPECT_EQ(code(a), "auth.forbidden");
+    }
   }
   const auto desk = nlohmann::json::parse(r.dispatch(request("POST", "/card", "t-desk")).body);
   EXPECT_EQ(desk["terminal"], "desk-1");

@@ -197,7 +197,9 @@ TEST_F(Security, RoleMatrixOfEveryRouteAgreesWithTheDocsAndTheCode) {
     registered.insert(key);
     // The route's declared access is the documented one.
     for (const auto& row : rows)
-      if (row.method + " " + row.path == key) EXPECT_EQ(row.access, r["access"]) << key;
+      if (row.method + " " + row.path == key) {
+        EXPECT_EQ(row.access, r["access"]) << key;
+      }
   }
   for (const auto& row : rows) documented.insert(row.method + " " + row.path);
   for (const auto& k : registered)
