@@ -348,9 +348,12 @@ json coverage_of(const InsuranceIdentity& identity, const std::optional<Qualific
   return c;
 }
 
-json reason_coding(ReasonCode r) {
-  const ReasonText& t = describe(r);
-  return {{"system", kReasonSystem}, {"code", t.code}, {"display", t.message_en}};
+// The reason code with its English sentence, dates filled in, as display.
+json reason_coding(ReasonCode reason, const DecisionFacts& facts) {
+  json c{{"system", kReasonSystem}, {"code", describe(reason).code}};
+  // FHIR strings are never empty.
+  if (std::string text = message_en(reason, facts); !text.empty()) c["display"] = std::move(text);
+  return c;
 }
 
 }  // namespace
@@ -375,8 +378,9 @@ json eligibility_response(const EligibilityRequest& request, const check::Number
 
   json extensions =
       json::array({{{"url", kOutcomeExtension}, {"valueCode", to_string(d.outcome)}}});
-  for (ReasonCode r : d.reasons)
-    extensions.push_back({{"url", kReasonExtension}, {"valueCoding", reason_coding(r)}});
+  for (ReasonCode reason : d.reasons)
+    extensions.push_back(
+        {{"url", kReasonExtension}, {"valueCoding", reason_coding(reason, d.facts)}});
 
   json reference = json::object({{"type", "CoverageEligibilityRequest"}});
   if (!request.identifier.is_null())
@@ -397,14 +401,16 @@ json eligibility_response(const EligibilityRequest& request, const check::Number
          {"created", created},
          {"request", reference},
          {"outcome", complete ? "complete" : "error"},
-         {"disposition", d.message_ja()},
          {"insurer", {{"reference", "#insurer"}}},
          {"insurance", {insurance}}};
+  if (const std::string sentence = d.message_ja(); !sentence.empty()) r["disposition"] = sentence;
   if (!complete) {
     json errors = json::array();
-    for (ReasonCode r : d.reasons)
-      errors.push_back(
-          {{"code", {{"coding", {reason_coding(r)}}, {"text", message_ja(r, d.facts)}}}});
+    for (ReasonCode reason : d.reasons) {
+      json code{{"coding", {reason_coding(reason, d.facts)}}};
+      if (std::string text = message_ja(reason, d.facts); !text.empty()) code["text"] = text;
+      errors.push_back({{"code", code}});
+    }
     if (!errors.empty()) r["error"] = errors;
   }
   return r;
