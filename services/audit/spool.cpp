@@ -6,9 +6,9 @@
 #include <unistd.h>
 
 #include <array>
-#include <utility>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 namespace madoguchi::audit::detail {
 
@@ -84,6 +84,8 @@ void fsync_dir(const std::filesystem::path& dir) {
 }
 
 }  // namespace
+
+SyncFn spool_fdatasync = ::fdatasync;
 
 std::uint32_t crc32(const void* data, std::size_t size) {
   static const auto table = make_crc_table();
@@ -254,14 +256,27 @@ Result<void> Spool::append(const std::vector<std::string>& payloads) {
     bytes += encode_frame(p);
   }
   std::lock_guard lock(mu_);
+  if (broken_)
+    return make_error("audit.spool", "the spool is unusable after a failed append; restart");
+  // What an append that failed left in the file must go before anything follows it: with
+  // O_APPEND the next frames would land after those bytes while size_ (what readers trust)
+  // did not count them, and a reader would take the unacknowledged frames for records and cut
+  // the acknowledged ones short. After a failed fdatasync the page cache may no longer hold
+  // what the disk has: cut, sync again, and give up on the file if that fails too.
+  const auto undo = [this] {
+    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0 || spool_fdatasync(fd_) != 0)
+      broken_ = true;
+  };
   if (!write_all(fd_, bytes.data(), bytes.size())) {
     auto e = io_error("cannot append to " + path_.string());
-    // Leave no half frame behind for the next append to follow.
-    if (::ftruncate(fd_, static_cast<off_t>(size_)) != 0) { /* recovery will drop it */
-    }
+    undo();
     return e;
   }
-  if (::fdatasync(fd_) != 0) return io_error("cannot fdatasync " + path_.string());
+  if (spool_fdatasync(fd_) != 0) {
+    auto e = io_error("cannot fdatasync " + path_.string());
+    undo();
+    return e;
+  }
   size_ += bytes.size();
   depth_ += payloads.size();
   return {};
@@ -297,6 +312,11 @@ void Spool::mark_replayed(std::uint64_t n) {
   std::uint64_t cur = depth_.load();
   while (!depth_.compare_exchange_weak(cur, cur >= n ? cur - n : 0)) {
   }
+}
+
+bool Spool::broken() const {
+  std::lock_guard lock(mu_);
+  return broken_;
 }
 
 std::uint64_t Spool::size() const {

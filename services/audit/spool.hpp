@@ -21,6 +21,10 @@ namespace madoguchi::audit::detail {
 std::uint32_t crc32(const void* data, std::size_t size);
 std::string encode_frame(const std::string& payload);
 
+// The spool's fdatasync, replaceable so that tests can make it fail (a full or failing disk).
+using SyncFn = int (*)(int fd);
+extern SyncFn spool_fdatasync;
+
 inline constexpr std::uint32_t kMaxPayload = 1u << 20;
 inline constexpr std::size_t kFrameHeader = 12;
 
@@ -54,8 +58,13 @@ class Spool {
   const SpoolRecovery& recovery() const { return recovery_; }
   const std::filesystem::path& path() const { return path_; }
 
-  // Appends the frames with one write and one fdatasync; durable when it returns ok.
+  // Appends the frames with one write and one fdatasync; durable when it returns ok. When the
+  // write or the fdatasync fails, the unacknowledged bytes are cut off again, so that no later
+  // frame follows them and a reader never sees a record whose append reported failure; if even
+  // that fails, the spool refuses every further append (error "audit.spool") until reopened,
+  // whose recovery then judges the file by its checksums.
   Result<void> append(const std::vector<std::string>& payloads);
+  bool broken() const;
 
   struct Chunk {
     std::vector<std::string> payloads;
@@ -75,9 +84,10 @@ class Spool {
   Spool(std::filesystem::path dir, int fd, std::uint64_t size, SpoolRecovery rec);
   std::filesystem::path dir_, path_;
   int fd_ = -1;
-  int lock_fd_ = -1;  // flock on <dir>/audit.spool.lock: one process per spool
+  int lock_fd_ = -1;       // flock on <dir>/audit.spool.lock: one process per spool
   mutable std::mutex mu_;  // serialises appends against truncation; guards size_
   std::uint64_t size_ = 0;
+  bool broken_ = false;  // an append could not be undone: appends refused (guarded by mu_)
   std::atomic<std::uint64_t> depth_{0};
   SpoolRecovery recovery_;
 };

@@ -5,6 +5,9 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
 
 using namespace madoguchi::audit;
@@ -189,4 +192,73 @@ TEST(AuditRecord, MaskedIdentityHidesTheIdentifiers) {
   EXPECT_EQ(m.find("4567"), std::string::npos);
   EXPECT_EQ(m.find("04-01"), std::string::npos);
   EXPECT_EQ(m.rfind("3312", 0), 0u);
+}
+
+// A failed fdatasync (issue 13): the frames of the failed append are cut off again, so the
+// frames appended after it are read whole and the failed ones never come back as records.
+namespace {
+int failing_sync(int) {
+  errno = EIO;
+  return -1;
+}
+int fail_once_sync(int fd) {
+  static bool failed = false;
+  if (!failed) {
+    failed = true;
+    errno = EIO;
+    return -1;
+  }
+  return ::fdatasync(fd);
+}
+struct RestoreSync {
+  ~RestoreSync() { detail::spool_fdatasync = ::fdatasync; }
+};
+}  // namespace
+
+TEST(AuditSpool, AFailedFdatasyncLeavesNoFrameForLaterReadersToMisread) {
+  madoguchi_test::TempDir dir("spool");
+  RestoreSync restore;
+  auto before = payloads(2, "before"), lost = payloads(3, "lost"), after = payloads(2, "after");
+  {
+    auto s = Spool::open(dir.path());
+    ASSERT_TRUE(s);
+    ASSERT_TRUE((*s)->append(before));
+    const auto size = (*s)->size();
+    detail::spool_fdatasync = fail_once_sync;  // fails, then the undo's sync works
+    auto failed = (*s)->append(lost);
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, "audit.spool");
+    EXPECT_FALSE((*s)->broken());
+    EXPECT_EQ((*s)->size(), size);
+    EXPECT_EQ(std::filesystem::file_size((*s)->path()), size);  // the failed frames are gone
+    detail::spool_fdatasync = ::fdatasync;
+    ASSERT_TRUE((*s)->append(after));
+    EXPECT_EQ((*s)->depth(), 4u);
+    auto expected = before;
+    expected.insert(expected.end(), after.begin(), after.end());
+    EXPECT_EQ(read_all(**s), expected);
+  }
+  auto s = Spool::open(dir.path());
+  ASSERT_TRUE(s);
+  EXPECT_EQ((*s)->recovery().records, 4u);
+  EXPECT_EQ((*s)->recovery().corrupt_regions, 0u);
+}
+
+TEST(AuditSpool, AnAppendThatCannotBeUndoneStopsTheSpool) {
+  madoguchi_test::TempDir dir("spool");
+  RestoreSync restore;
+  auto before = payloads(2, "before");
+  auto s = Spool::open(dir.path());
+  ASSERT_TRUE(s);
+  ASSERT_TRUE((*s)->append(before));
+  detail::spool_fdatasync = failing_sync;  // the disk keeps failing
+  EXPECT_FALSE((*s)->append(payloads(1, "lost")));
+  EXPECT_TRUE((*s)->broken());
+  detail::spool_fdatasync = ::fdatasync;
+  // Nothing more is appended to a file whose state is unknown, even once the disk recovers.
+  auto refused = (*s)->append(payloads(1, "later"));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, "audit.spool");
+  EXPECT_NE(refused.error().message.find("unusable"), std::string::npos);
+  EXPECT_EQ(read_all(**s), before);
 }
