@@ -323,7 +323,9 @@ TEST(Batches, LargeBatchCompletesThroughTheSimulatorAndItsCsvHasEveryRow) {
                 "next_step_ja,error_code\r");
     }
     while (std::getline(lines, line)) {
-      if (rows == 0) EXPECT_EQ(line.rfind("0,appt-0,done,", 0), 0u) << line;
+      if (rows == 0) {
+        EXPECT_EQ(line.rfind("0,appt-0,done,", 0), 0u) << line;
+      }
       EXPECT_NE(line.find(",accepted,"), std::string::npos) << line;
       ++rows;
     }
