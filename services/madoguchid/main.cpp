@@ -3,9 +3,11 @@
 #include "config.hpp"
 #include "logging.hpp"
 
+#include <madoguchi/api/batches.hpp>
 #include <madoguchi/api/desk.hpp>
 #include <madoguchi/api/fhir.hpp>
 #include <madoguchi/api/keys.hpp>
+#include <madoguchi/api/openapi.hpp>
 #include <madoguchi/api/readers.hpp>
 #include <madoguchi/api/routes.hpp>
 #include <madoguchi/api/server.hpp>
@@ -13,6 +15,7 @@
 #include <madoguchi/audit/postgres.hpp>
 #include <madoguchi/audit/schema.hpp>
 #include <madoguchi/audit/settings.hpp>
+#include <madoguchi/batch/worker.hpp>
 #include <madoguchi/card/card.hpp>
 #include <madoguchi/card/settings.hpp>
 #include <madoguchi/check/check_service.hpp>
@@ -137,6 +140,7 @@ int main(int argc, char** argv) {
                                     {.database_ready = [&schema] { return schema.ready(); },
                                      .spool_depth = [&store] { return store.spool_depth(); },
                                      .metrics = [&metrics] { return metrics.expose(); }});
+  madoguchi::api::add_openapi_route(*router);
   madoguchi::metrics::observe_audit_store(metrics, store);
   madoguchi::metrics::observe_gateway(metrics, **gateway);
   if (reader) madoguchi::metrics::observe_card_reader(metrics, *reader);
@@ -151,16 +155,39 @@ int main(int argc, char** argv) {
   }
   madoguchi::api::add_check_routes(*router, store, access_log->get());
   madoguchi::api::add_unconfirmed_routes(*router, *unconfirmed, access_log->get());
+  // Idempotency-Key on the POSTs that record (docs/api.md, "Idempotency").
+  auto idempotency = madoguchi::audit::open_idempotency_store(
+      {.conninfo = conninfo,
+       .ttl = std::chrono::seconds(config["idempotency"]["ttl_seconds"].get<int>())});
   madoguchi::api::add_check_service_routes(*router, checks,
                                            {.terminal_id = config["terminal_id"],
                                             .reader = reader.get(),
                                             .allow_visit_date = api_settings->allow_visit_date,
                                             .checks = &store,
-                                            .readers = &readers});
+                                            .readers = &readers,
+                                            .idempotency = idempotency.get()});
+  // Durable batches (/v1/batches), worked by every daemon on this database, and Idempotency-Key
+  // (docs/api.md, "Batches", "Idempotency").
+  auto batch_store = madoguchi::audit::open_batch_store({.conninfo = conninfo});
+  const json& batches = config["batches"];
+  madoguchi::batch::Worker batch_worker(
+      checks, *batch_store,
+      {.chunk = batches["chunk"].get<int>(),
+       .lease = std::chrono::seconds(batches["lease_seconds"].get<int>()),
+       .idle_poll = std::chrono::milliseconds(batches["poll_ms"].get<int>()),
+       .decision_json = [](const madoguchi::Decision& d) { return madoguchi::api::to_json(d); },
+       .today = {}});
+  madoguchi::api::add_batch_routes(*router, *batch_store,
+                                   {.terminal_id = config["terminal_id"],
+                                    .max_items = batches["max_items"].get<std::size_t>(),
+                                    .created = [&batch_worker] { batch_worker.poke(); },
+                                    .idempotency = idempotency.get()});
+  batch_worker.start();
   // FHIR R4 for receipt systems (docs/api.md, "FHIR").
-  madoguchi::api::fhir::add_fhir_routes(
-      *router, checks,
-      {.terminal_id = config["terminal_id"], .software_version = MADOGUCHI_VERSION});
+  madoguchi::api::fhir::add_fhir_routes(*router, checks,
+                                        {.terminal_id = config["terminal_id"],
+                                         .software_version = MADOGUCHI_VERSION,
+                                         .idempotency = idempotency.get()});
 
   // The front desk's page and its terminal sessions (docs/front-desk.md).
   const std::chrono::minutes idle_expiry = api_settings->session_idle;
@@ -220,7 +247,8 @@ int main(int argc, char** argv) {
   server.stop(std::chrono::seconds(10));
   if (folders) folders->stop();  // answers the checks in flight first
   reconfirmer.stop();
-  audit->reset();  // flushes queued audit records to the database or the spool
+  batch_worker.stop();  // a chunk being sent is finished (or its lease lapses for another daemon)
+  audit->reset();       // flushes queued audit records to the database or the spool
   spdlog::info("stopped");
   return 0;
 }
