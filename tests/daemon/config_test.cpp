@@ -9,10 +9,13 @@
 
 #include <csignal>
 #include <fstream>
+#include <map>
 #include <random>
 #include <sstream>
 #include <string>
 #include <vector>
+
+#include <sys/stat.h>
 
 using namespace madoguchi_test;
 using nlohmann::json;
@@ -165,4 +168,60 @@ TEST(DaemonConfig, SighupDoesNotStopTheDaemonAndLogLinesAreJson) {
   }
   EXPECT_GT(lines, 3);
   EXPECT_TRUE(with_check_id) << d.log();
+}
+
+TEST(DaemonLogging, JournalPriorityFollowsTheLevel) {
+  EXPECT_EQ(madoguchid::journal_priority("critical"), 2);
+  EXPECT_EQ(madoguchid::journal_priority("error"), 3);
+  EXPECT_EQ(madoguchid::journal_priority("warning"), 4);
+  EXPECT_EQ(madoguchid::journal_priority("info"), 6);
+  EXPECT_EQ(madoguchid::journal_priority("debug"), 7);
+  EXPECT_EQ(madoguchid::journal_priority("trace"), 7);
+}
+
+TEST(DaemonLogging, JournalStreamMustNameThisStderr) {
+  struct stat st {};
+  ASSERT_EQ(::fstat(2, &st), 0);
+  const std::string mine = std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino);
+  EXPECT_TRUE(madoguchid::stderr_is_journal(mine.c_str()));
+  EXPECT_FALSE(madoguchid::stderr_is_journal(nullptr));
+  EXPECT_FALSE(madoguchid::stderr_is_journal(""));
+  EXPECT_FALSE(madoguchid::stderr_is_journal((mine + "x").c_str()));
+  EXPECT_FALSE(madoguchid::stderr_is_journal(
+      (std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino + 1)).c_str()));
+}
+
+// Under systemd every line carries its priority for journald ("<N>"), then the JSON object.
+TEST(DaemonLogging, LinesCarryTheJournalPriorityWhenStderrIsTheJournal) {
+  TempPostgres pg;
+  TempDir dir("daemon-journal");
+  GatewaySim sim(dir);
+  const auto log_file = dir.path() / "madoguchid.log";  // the fixture's log, made beforehand
+  std::ofstream(log_file).close();
+  struct stat st {};
+  ASSERT_EQ(::stat(log_file.c_str(), &st), 0);
+  Daemon d(pg, dir,
+           {"MADOGUCHI_LOG_LEVEL=debug", "MADOGUCHI_GATEWAY_PORT=" + std::to_string(sim.port()),
+            "JOURNAL_STREAM=" + std::to_string(st.st_dev) + ":" + std::to_string(st.st_ino)});
+  ASSERT_TRUE(d.wait_ready(std::chrono::seconds(20))) << d.log();
+  // A check logs at debug and info.
+  auto a = d.post("/v1/checks/by-number", {{"insurer_number", "06139992"},
+                                           {"symbol", "1001"},
+                                           {"number", "1001"},
+                                           {"branch", "00"}});
+  ASSERT_EQ(a.status, 200) << a.body;
+  ASSERT_EQ(d.process().stop(SIGTERM), 0) << d.log();
+  std::map<int, int> by_priority;
+  std::istringstream log(d.log());
+  for (std::string line; std::getline(log, line);) {
+    if (line.size() < 4 || line[0] != '<' || line[2] != '>') continue;  // libpq, curl chatter
+    const auto j = json::parse(line.substr(3), nullptr, false);
+    ASSERT_FALSE(j.is_discarded()) << line;
+    const int priority = line[1] - '0';
+    EXPECT_EQ(priority, madoguchid::journal_priority(j["level"].get<std::string>())) << line;
+    ++by_priority[priority];
+  }
+  EXPECT_GT(by_priority[6], 1) << d.log();  // "listening", "stopping", ...
+  const std::string all = "\n" + d.log();
+  EXPECT_EQ(all.find("\n{\"time\""), std::string::npos) << "a line without its priority";
 }
