@@ -68,12 +68,13 @@ class Fhir {
 
   // POSTs `body` (text as given) and keeps the answer as <name>.json for validate.mjs.
   Answer post(const std::string& name, const std::string& body,
-              const std::string& content_type = "application/fhir+json") {
+              const std::string& content_type = "application/fhir+json",
+              const std::string& extra_args = "") {
     const auto request = out_ / (name + ".request");
     std::ofstream(request) << body;
     return call(name,
                 "-X POST -H 'Content-Type: " + content_type + "' -H 'Authorization: Bearer " +
-                    kToken + "' --data-binary @" + request.string(),
+                    kToken + "' " + extra_args + " --data-binary @" + request.string(),
                 "/fhir/CoverageEligibilityRequest/$submit");
   }
   Answer get(const std::string& name, const std::string& path) { return call(name, "", path); }
@@ -104,6 +105,11 @@ std::string audit_row(const TempPostgres& pg, const std::string& check_id) {
       "coalesce(insurer_number, '') || '/' || coalesce(insured_number, '') || ' ' || "
       "array_to_string(reason_codes, ',') FROM audit_checks WHERE check_id = '" +
       check_id + "'");
+}
+
+// The row's first words: method, outcome, client, identity (the reasons follow).
+std::string row_start(const std::string& row, const std::string& expected) {
+  return row.substr(0, expected.size());
 }
 
 }  // namespace
@@ -183,7 +189,8 @@ TEST(Fhir, SubmitAnswersValidR4WithJpCoreAndEveryCheckIsAudited) {
   a = fhir.post("national_health_insurance",
                 eligibility_request({"00138156", oid, "1004", "1004", "00", "1953-08-15"}).dump());
   ASSERT_EQ(a.status, 200) << a.body.dump();
-  EXPECT_EQ(audit_row(pg, a.body["id"]).substr(0, 38), "number accepted desk-test 138156/1004 ");
+  EXPECT_EQ(row_start(audit_row(pg, a.body["id"]), "number accepted desk-test 138156/1004 "),
+            "number accepted desk-test 138156/1004 ");
   expectations.push_back({{"file", "national_health_insurance.json"},
                           {"resourceType", "CoverageEligibilityResponse"},
                           {"outcome", "complete"},
@@ -198,7 +205,8 @@ TEST(Fhir, SubmitAnswersValidR4WithJpCoreAndEveryCheckIsAudited) {
   a = fhir.post("lost",
                 eligibility_request({"01130012", uri, "1003", "1003", "00", "1990-01-01"}).dump());
   ASSERT_EQ(a.status, 200) << a.body.dump();
-  EXPECT_EQ(audit_row(pg, a.body["id"]).substr(0, 38), "number refused desk-test 01130012/1003 ");
+  EXPECT_EQ(row_start(audit_row(pg, a.body["id"]), "number refused desk-test 01130012/1003 "),
+            "number refused desk-test 01130012/1003 ");
   expectations.push_back({{"file", "lost.json"},
                           {"resourceType", "CoverageEligibilityResponse"},
                           {"outcome", "complete"},
@@ -207,6 +215,18 @@ TEST(Fhir, SubmitAnswersValidR4WithJpCoreAndEveryCheckIsAudited) {
                           {"symbol", "1003"},
                           {"number", "1003"},
                           {"branch", "00"}});
+
+  // A retry with the same Idempotency-Key gets the first answer; no second check is recorded.
+  const std::string retried =
+      eligibility_request({"06139992", uri, "1001", "1001", "00", "1985-04-12"}).dump();
+  const std::string key = "-H 'Idempotency-Key: fhir-retry-1'";
+  auto first = fhir.post("retry_first", retried, "application/fhir+json", key);
+  ASSERT_EQ(first.status, 200) << first.body.dump();
+  const auto rows = pg.psql("SELECT count(*) FROM audit_checks");
+  auto again = fhir.post("retry_again", retried, "application/fhir+json", key);
+  ASSERT_EQ(again.status, 200) << again.body.dump();
+  EXPECT_EQ(again.body["id"], first.body["id"]);
+  EXPECT_EQ(pg.psql("SELECT count(*) FROM audit_checks"), rows);
 
   // Bad requests: OperationOutcome, never a crash.
   a = fhir.post("not_json", "{\"resourceType\": ");
