@@ -279,6 +279,22 @@ TEST(Fhir, SubmitAnswersValidR4WithJpCoreAndEveryCheckIsAudited) {
               "audit_checks ORDER BY checked_at DESC LIMIT 1"),
       "number failed / identifier.individual_number");
 
+  // The gateway gone: no decision on eligibility — outcome error with the reason code, audited.
+  sim.process().stop();
+  a = fhir.post("gateway_down",
+                eligibility_request({"06139992", uri, "1001", "1001", "00", "1985-04-12"}).dump());
+  ASSERT_EQ(a.status, 200) << a.body.dump();
+  EXPECT_EQ(row_start(audit_row(pg, a.body["id"]), "number failed desk-test 06139992/1001 "),
+            "number failed desk-test 06139992/1001 ");
+  expectations.push_back({{"file", "gateway_down.json"},
+                          {"resourceType", "CoverageEligibilityResponse"},
+                          {"outcome", "error"},
+                          {"errorCode", "gateway_unavailable"},
+                          {"insurer", "06139992"},
+                          {"symbol", "1001"},
+                          {"number", "1001"},
+                          {"branch", "00"}});
+
   // The CapabilityStatement needs no token.
   a = fhir.get("metadata", "/fhir/metadata");
   ASSERT_EQ(a.status, 200) << a.body.dump();
