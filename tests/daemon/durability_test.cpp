@@ -99,6 +99,10 @@ TEST(Checks, ByNumberAnswersWithTheDecisionAndIsAudited) {
   EXPECT_NE(m.output.find("madoguchi_audit_database_up 1"), std::string::npos) << m.output;
   EXPECT_NE(m.output.find("madoguchi_gateway_breaker_state{state=\"closed\"} 1"), std::string::npos)
       << m.output;
+  // Read from their owners at the scrape: the spool is empty, nothing waits for re-confirmation.
+  EXPECT_NE(m.output.find("madoguchi_audit_spool_bytes 0"), std::string::npos) << m.output;
+  EXPECT_NE(m.output.find("madoguchi_unconfirmed_checks{state=\"pending\"} 0"), std::string::npos)
+      << m.output;
 }
 
 TEST(Checks, InvalidInputIsRefusedWithAStableCodeAndStillAudited) {
