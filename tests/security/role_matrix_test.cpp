@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <regex>
 #include <set>
@@ -192,7 +193,8 @@ TEST_F(Security, RoleMatrixOfEveryRouteAgreesWithTheDocsAndTheCode) {
   const auto listed = call(*daemon_, "GET", "/v1/admin/routes", tokens_["admin"]);
   ASSERT_EQ(listed.status, 200) << listed.body;
   std::set<std::string> registered, documented;
-  for (const auto& r : json::parse(listed.body)["items"]) {
+  const json listing = json::parse(listed.body);
+  for (const auto& r : listing["items"]) {
     const std::string key = r["method"].get<std::string>() + " " + r["path"].get<std::string>();
     registered.insert(key);
     // The route's declared access is the documented one.
@@ -201,6 +203,7 @@ TEST_F(Security, RoleMatrixOfEveryRouteAgreesWithTheDocsAndTheCode) {
         EXPECT_EQ(row.access, r["access"]) << key;
       }
   }
+  ASSERT_FALSE(registered.empty()) << listed.body;
   for (const auto& row : rows) documented.insert(row.method + " " + row.path);
   for (const auto& k : registered)
     EXPECT_TRUE(documented.count(k)) << k << " is not in docs/security.md's role matrix";
@@ -259,7 +262,8 @@ TEST_F(Security, HistoryIsScopedInTheQueryAndEveryReadLeavesAnAccessRecord) {
     auto a = call(*daemon_, "GET", "/v1/checks" + query, token);
     std::set<std::string> out;
     if (a.status != 200) return std::set<std::string>{"status " + std::to_string(a.status)};
-    for (const auto& r : json::parse(a.body)["items"]) out.insert(r["check_id"].get<std::string>());
+    const json page = json::parse(a.body);
+    for (const auto& r : page["items"]) out.insert(r["check_id"].get<std::string>());
     return out;
   };
   EXPECT_EQ(ids(tokens_["auditor"]), (std::set<std::string>{desk_check, rece_check}));
