@@ -3,6 +3,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 namespace madoguchi::batch {
 
 nlohmann::json rejected_json(int seq, const std::string& reference, const std::string& check_id,
@@ -26,26 +28,29 @@ Worker::Worker(check::CheckService& checks, audit::BatchStore& store, WorkerOpti
 Worker::~Worker() { stop(); }
 
 void Worker::start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] {
-    std::unique_lock lock(mu_);
-    while (!stopping_) {
-      lock.unlock();
-      bool more = false;
-      try {
-        auto n = run_once();
-        if (!n)
-          spdlog::warn("batch worker: {}: {}", n.error().code, n.error().message);
-        else
-          more = *n > 0;
-      } catch (const std::exception& e) {
-        spdlog::error("batch worker: {}", e.what());
+  if (!threads_.empty()) return;
+  for (int t = 0; t < std::max(1, options_.threads); ++t)
+    threads_.emplace_back([this] {
+      std::unique_lock lock(mu_);
+      while (!stopping_) {
+        const unsigned pokes = pokes_;
+        lock.unlock();
+        bool more = false;
+        try {
+          auto n = run_once();
+          if (!n)
+            spdlog::warn("batch worker: {}: {}", n.error().code, n.error().message);
+          else
+            more = *n > 0;
+        } catch (const std::exception& e) {
+          spdlog::error("batch worker: {}", e.what());
+        }
+        lock.lock();
+        if (!more)
+          wake_.wait_for(lock, options_.idle_poll,
+                         [this, pokes] { return stopping_ || pokes_ != pokes; });
       }
-      lock.lock();
-      if (!more) wake_.wait_for(lock, options_.idle_poll, [this] { return stopping_ || poked_; });
-      poked_ = false;
-    }
-  });
+    });
 }
 
 void Worker::stop() {
@@ -54,13 +59,14 @@ void Worker::stop() {
     stopping_ = true;
   }
   wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  for (auto& t : threads_) t.join();
+  threads_.clear();
 }
 
 void Worker::poke() {
   {
     std::lock_guard lock(mu_);
-    poked_ = true;
+    ++pokes_;
   }
   wake_.notify_all();
 }

@@ -61,7 +61,10 @@ json default_config() {
       // Durable batches (/v1/batches): entries per claim and gateway batch request, how long a
       // claim is held before another daemon may take it, the worker's idle poll; how long an
       // Idempotency-Key's first answer is kept (docs/api.md).
-      {"batches", {{"chunk", 500}, {"lease_seconds", 180}, {"poll_ms", 1000}, {"max_items", 100000}}},
+      {"batches",
+       {{"chunk", 500},
+        {"workers", 4},
+        {"lease_seconds", 180}, {"poll_ms", 1000}, {"max_items", 100000}}},
       {"idempotency", {{"ttl_seconds", 86400}}},
       {"web", {{"root", MADOGUCHI_DEFAULT_WEB_ROOT}, {"session_idle_minutes", 10080}}},
       // The terminal's folder interface, served to receipt systems (docs/folders.md).

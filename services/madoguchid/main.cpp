@@ -173,6 +173,7 @@ int main(int argc, char** argv) {
   madoguchi::batch::Worker batch_worker(
       checks, *batch_store,
       {.chunk = batches["chunk"].get<int>(),
+       .threads = batches["workers"].get<int>(),
        .lease = std::chrono::seconds(batches["lease_seconds"].get<int>()),
        .idle_poll = std::chrono::milliseconds(batches["poll_ms"].get<int>()),
        .decision_json = [](const madoguchi::Decision& d) { return madoguchi::api::to_json(d); },

@@ -16,11 +16,14 @@
 #include <functional>
 #include <mutex>
 #include <thread>
+#include <vector>
 
 namespace madoguchi::batch {
 
 struct WorkerOptions {
   int chunk = 500;  // entries per claim, and per gateway batch request
+  // Chunks worked at once by this daemon: a chunk mostly waits for the gateway's batch answer.
+  int threads = 4;
   // How long a claim is held. Longer than a chunk's gateway round trip (the gateway client's
   // batch deadline) plus its commit, so a live worker is not overtaken; a dead one's chunk is
   // claimed again after this.
@@ -41,7 +44,7 @@ class Worker {
 
   void start();
   void stop();
-  // Wakes the thread now (a batch was just created).
+  // Wakes the threads now (a batch was just created).
   void poke();
   // Claims and finishes one chunk; how many entries it stored (0: no work). For the thread and
   // tests.
@@ -53,8 +56,9 @@ class Worker {
   WorkerOptions options_;
   std::mutex mu_;
   std::condition_variable wake_;
-  bool stopping_ = false, poked_ = false;
-  std::thread thread_;
+  bool stopping_ = false;
+  unsigned pokes_ = 0;
+  std::vector<std::thread> threads_;
 };
 
 // The entry's answer for an item refused at intake or when it was run.
