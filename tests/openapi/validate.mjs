@@ -91,9 +91,11 @@ for (const [p, item] of Object.entries(spec.paths ?? {})) {
 const templates = Object.keys(spec.paths ?? {}).map((t) => ({
   t, segs: t.split("/").filter(Boolean),
 }));
-const matchPath = (actual) => {
+// Every template a path matches, the most literal first: the router serves a method on any of
+// them ("GET /v1/checks/by-number" is "GET /v1/checks/{id}"), and its 405's Allow names them all.
+const matchPaths = (actual) => {
   const segs = actual.split("?")[0].split("/").filter(Boolean);
-  let best = null, bestScore = -1;
+  const found = [];
   for (const { t, segs: ts } of templates) {
     if (ts.length !== segs.length) continue;
     let score = 0, ok = true;
@@ -101,9 +103,9 @@ const matchPath = (actual) => {
       if (/^\{.+\}$/.test(ts[i])) continue;
       if (ts[i] === segs[i]) score++; else ok = false;
     }
-    if (ok && score > bestScore) { best = t; bestScore = score; }
+    if (ok) found.push({ t, score });
   }
-  return best;
+  return found.sort((a, b) => b.score - a.score).map((f) => f.t);
 };
 
 const exercised = new Set();
@@ -112,8 +114,9 @@ if (files.length === 0) fail(`no recordings in ${recordingsDir}`);
 for (const file of files) {
   const rec = JSON.parse(fs.readFileSync(path.join(recordingsDir, file), "utf8"));
   const where = `${file}: ${rec.method} ${rec.path} → ${rec.status}`;
-  const template = matchPath(rec.path);
+  const candidates = matchPaths(rec.path);
   const method = rec.method.toLowerCase();
+  const template = candidates.find((t) => spec.paths[t][method]) ?? candidates[0];
   let response;
   if (!template) {
     if (rec.status !== 404) { fail(`${where}: path is not in the description`); continue; }
@@ -121,8 +124,9 @@ for (const file of files) {
   } else if (!spec.paths[template][method]) {
     if (rec.status !== 405) { fail(`${where}: ${rec.method} is not documented for ${template}`); continue; }
     response = resolve(spec.components.responses.MethodNotAllowed);
-    // Allow names exactly the documented methods.
-    const documented = methods.filter((m) => spec.paths[template][m]).map((m) => m.toUpperCase());
+    // Allow names exactly the methods documented on the templates the path matches.
+    const documented = [...new Set(candidates.flatMap(
+        (t) => methods.filter((m) => spec.paths[t][m]).map((m) => m.toUpperCase())))];
     const allow = (rec.headers.allow ?? "").split(",").map((s) => s.trim()).filter(Boolean);
     if (allow.sort().join(",") !== documented.sort().join(","))
       fail(`${where}: Allow "${rec.headers.allow}" but the description has ${documented.join(", ")}`);
@@ -151,6 +155,21 @@ for (const file of files) {
   try { body = JSON.parse(rec.body); } catch (e) { fail(`${where}: body is not JSON: ${e.message}`); continue; }
   const v = validatorFor(schema);
   if (!v(body)) fail(`${where}: ${ajv.errorsText(v.errors, { separator: "\n    " })}\n    body: ${rec.body.slice(0, 600)}`);
+}
+
+// The daemon's own route table (GET /v1/admin/routes), when recorded: every route it serves is
+// documented, and every documented operation is served.
+for (const file of files) {
+  const rec = JSON.parse(fs.readFileSync(path.join(recordingsDir, file), "utf8"));
+  if (rec.method !== "GET" || rec.path !== "/v1/admin/routes" || rec.status !== 200) continue;
+  const routes = new Set(JSON.parse(rec.body).items.map((r) => `${r.method.toLowerCase()} ${r.path}`));
+  const documented = new Set();
+  for (const [p, item] of Object.entries(spec.paths ?? {}))
+    for (const m of methods) if (item[m]) documented.add(`${m} ${p}`);
+  for (const r of routes)
+    if (!documented.has(r)) fail(`the daemon serves ${r.toUpperCase()} but the description does not document it`);
+  for (const d of documented)
+    if (!routes.has(d)) fail(`${d.toUpperCase()} is documented but the daemon does not serve it`);
 }
 
 for (const [p, item] of Object.entries(spec.paths ?? {}))
