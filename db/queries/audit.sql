@@ -125,3 +125,14 @@ LIMIT $2
 -- name: audit.unconfirmed_counts
 -- The queue's length by state, for /metrics (madoguchi_unconfirmed_checks).
 SELECT state, count(*) FROM unconfirmed_checks GROUP BY state
+
+-- name: audit.migration_lock
+-- Serialises concurrent starters (a session-level advisory lock; $1 the key).
+SELECT pg_advisory_lock($1::bigint)
+
+-- name: audit.applied_migrations
+SELECT version, sha256 FROM schema_migrations
+
+-- name: audit.record_migration
+-- A migration file applied (in the same transaction as its SQL).
+INSERT INTO schema_migrations (version, name, sha256) VALUES ($1::integer, $2, $3)

@@ -1,6 +1,7 @@
 #include <madoguchi/audit/schema.hpp>
 
 #include "pgsql.hpp"
+#include <madoguchi/audit/queries.hpp>
 
 #include <openssl/evp.h>
 
@@ -78,8 +79,8 @@ Result<int> apply_migrations(const std::string& conninfo, const std::filesystem:
   std::unique_ptr<pqxx::connection> c;
   try {
     c = std::make_unique<pqxx::connection>(detail::with_connect_timeout(conninfo, 5));
-    pqxx::nontransaction(*c).exec("SELECT pg_advisory_lock(" + std::to_string(kMigrationLock) +
-                                  ")");
+    queries::prepare_all(*c);
+    pqxx::nontransaction(*c).exec_prepared("audit.migration_lock", kMigrationLock);
     pqxx::work w(*c);
     w.exec(
         "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -103,7 +104,7 @@ Result<int> apply_migrations(const std::string& conninfo, const std::filesystem:
   std::map<int, std::string> applied;
   try {
     pqxx::nontransaction n(*c);
-    for (const auto& row : n.exec("SELECT version, sha256 FROM schema_migrations"))
+    for (const auto& row : n.exec_prepared("audit.applied_migrations"))
       applied[row[0].as<int>()] = row[1].as<std::string>();
   } catch (const std::exception& e) {
     return unavailable(e);
@@ -121,8 +122,7 @@ Result<int> apply_migrations(const std::string& conninfo, const std::filesystem:
     try {
       pqxx::work w(*c);
       w.exec(sql);
-      w.exec("INSERT INTO schema_migrations (version, name, sha256) VALUES (" +
-             std::to_string(m.version) + ", " + w.quote(m.name) + ", " + w.quote(sum) + ")");
+      w.exec_prepared("audit.record_migration", m.version, m.name, sum);
       w.commit();
       ++count;
     } catch (const pqxx::broken_connection& e) {
