@@ -103,8 +103,8 @@ pqxx::result insert_checks(pqxx::transaction_base& tx,
   std::array<std::string, 28> a;
   for (std::size_t i = 0; i < a.size(); ++i) a[i] = queries::array_literal(col[i]);
   return tx.exec_prepared("audit.insert_checks", a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7],
-                          a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17],
-                          a[18], a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27]);
+                          a[8], a[9], a[10], a[11], a[12], a[13], a[14], a[15], a[16], a[17], a[18],
+                          a[19], a[20], a[21], a[22], a[23], a[24], a[25], a[26], a[27]);
 }
 
 AuditRecord row_to_record(const pqxx::row& all) {

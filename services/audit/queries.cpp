@@ -43,8 +43,8 @@ void parse_file(const std::string& file, std::string_view text, Statements& out)
       finish();
       name = trimmed(std::string(line.substr(marker.size())));
       if (name.rfind(module, 0) != 0 || name.size() == module.size())
-        throw std::logic_error(file + ": statement name '" + name + "' must start with '" +
-                               module + "'");
+        throw std::logic_error(file + ": statement name '" + name + "' must start with '" + module +
+                               "'");
       continue;
     }
     if (name.empty()) {

@@ -48,9 +48,8 @@ struct SchemaKeeper::Impl {
 
 SchemaKeeper::SchemaKeeper(Options options) : impl_(std::make_unique<Impl>()) {
   impl_->o = std::move(options);
-  if (!impl_->try_once(true)) impl_->retrier = std::thread([impl = impl_.get()] {
-    impl->retry_until_done();
-  });
+  if (!impl_->try_once(true))
+    impl_->retrier = std::thread([impl = impl_.get()] { impl->retry_until_done(); });
 }
 
 SchemaKeeper::~SchemaKeeper() {

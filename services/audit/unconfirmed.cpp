@@ -1,8 +1,8 @@
 // The unconfirmed queue in PostgreSQL (migration 0003).
 #include <madoguchi/audit/unconfirmed.hpp>
 
-#include "pgsql.hpp"
 #include <madoguchi/audit/queries.hpp>
+#include "pgsql.hpp"
 
 #include <spdlog/spdlog.h>
 #include <nlohmann/json.hpp>
@@ -70,9 +70,8 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
         }
         detail::insert_checks(tx, {&r});
         tx.exec_prepared0("audit.unconfirmed_done", entry.check_id,
-                          std::string(result->follow_up ? "follow_up" : "reconfirmed"),
-                          r.check_id, std::string(to_string(r.outcome)),
-                          queries::array_literal(r.reasons));
+                          std::string(result->follow_up ? "follow_up" : "reconfirmed"), r.check_id,
+                          std::string(to_string(r.outcome)), queries::array_literal(r.reasons));
         ++done;
       }
       tx.commit();

@@ -138,7 +138,8 @@ std::string_view check_id_of(std::string_view message) {
   // An id is at least 8 characters and ends at a space (or the message): "check failed" is not.
   if (n < 8 || n > 64 || (n < rest.size() && rest[n] != ' ')) return {};
   bool digit = false;
-  for (std::size_t k = 0; k < n; ++k) digit = digit || std::isdigit(static_cast<unsigned char>(rest[k]));
+  for (std::size_t k = 0; k < n; ++k)
+    digit = digit || std::isdigit(static_cast<unsigned char>(rest[k]));
   return digit ? rest.substr(0, n) : std::string_view{};
 }
 
