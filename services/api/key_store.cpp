@@ -157,7 +157,8 @@ Result<NewApiKey> KeyStore::create(const std::string& client_id, Role role,
 Result<std::vector<ApiKeyInfo>> KeyStore::list() {
   return impl_->with_tx([&](pqxx::work& tx) -> Result<std::vector<ApiKeyInfo>> {
     std::vector<ApiKeyInfo> out;
-    for (const auto& r : tx.exec("SELECT " + kColumns + " FROM api_keys ORDER BY client_id, created_at"))
+    for (const auto& r :
+         tx.exec("SELECT " + kColumns + " FROM api_keys ORDER BY client_id, created_at"))
       out.push_back(to_info(r));
     return out;
   });
@@ -181,8 +182,7 @@ Result<NewApiKey> KeyStore::rotate(const std::string& key_id, std::chrono::minut
         "CASE WHEN expires_at IS NULL THEN -1 ELSE "
         "ceil(extract(epoch FROM expires_at - created_at) / 3600)::bigint END",
         key_id, static_cast<long long>(grace.count()));
-    if (old.empty())
-      return make_error("key.not_found", "no active key \"" + key_id + "\"");
+    if (old.empty()) return make_error("key.not_found", "no active key \"" + key_id + "\"");
     const auto& r = old[0];
     const long long hours = r[3].as<long long>();
     std::optional<std::chrono::hours> valid_for;

@@ -2,8 +2,7 @@
 
 namespace madoguchi::api {
 
-std::variant<card::CardReader*, Response> ReaderBinding::for_caller(
-    const Principal& caller) const {
+std::variant<card::CardReader*, Response> ReaderBinding::for_caller(const Principal& caller) const {
   if (readers_.empty()) return problem(503, "card.no_reader", "No card reader is configured");
   if (caller.has(Role::Desk) && !caller.terminal_id.empty())
     for (const auto& r : readers_)

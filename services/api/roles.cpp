@@ -33,16 +33,26 @@ std::string_view Principal::role_name() const {
 
 std::string_view to_string(Access access) {
   switch (access) {
-    case Access::Public: return "public";
-    case Access::Authenticated: return "authenticated";
-    case Access::CheckAtTerminal: return "check_at_terminal";
-    case Access::CheckByNumber: return "check_by_number";
-    case Access::Batch: return "batch";
-    case Access::Fhir: return "fhir";
-    case Access::OwnHistory: return "own_history";
-    case Access::AllHistory: return "all_history";
-    case Access::Unconfirmed: return "unconfirmed";
-    case Access::Admin: return "admin";
+    case Access::Public:
+      return "public";
+    case Access::Authenticated:
+      return "authenticated";
+    case Access::CheckAtTerminal:
+      return "check_at_terminal";
+    case Access::CheckByNumber:
+      return "check_by_number";
+    case Access::Batch:
+      return "batch";
+    case Access::Fhir:
+      return "fhir";
+    case Access::OwnHistory:
+      return "own_history";
+    case Access::AllHistory:
+      return "all_history";
+    case Access::Unconfirmed:
+      return "unconfirmed";
+    case Access::Admin:
+      return "admin";
   }
   return "";
 }
@@ -52,16 +62,35 @@ bool grants(unsigned roles, Access access) {
                  auditor = bit(Role::Auditor), admin = bit(Role::Admin);
   unsigned allowed = 0;
   switch (access) {
-    case Access::Public: return true;
-    case Access::Authenticated: allowed = desk | receipt | auditor | admin; break;
-    case Access::CheckAtTerminal: allowed = desk; break;
-    case Access::CheckByNumber: allowed = desk | receipt; break;
-    case Access::Batch: allowed = receipt; break;
-    case Access::Fhir: allowed = receipt; break;
-    case Access::OwnHistory: allowed = desk | receipt | auditor; break;
-    case Access::AllHistory: allowed = auditor; break;
-    case Access::Unconfirmed: allowed = desk | receipt; break;
-    case Access::Admin: allowed = admin; break;
+    case Access::Public:
+      return true;
+    case Access::Authenticated:
+      allowed = desk | receipt | auditor | admin;
+      break;
+    case Access::CheckAtTerminal:
+      allowed = desk;
+      break;
+    case Access::CheckByNumber:
+      allowed = desk | receipt;
+      break;
+    case Access::Batch:
+      allowed = receipt;
+      break;
+    case Access::Fhir:
+      allowed = receipt;
+      break;
+    case Access::OwnHistory:
+      allowed = desk | receipt | auditor;
+      break;
+    case Access::AllHistory:
+      allowed = auditor;
+      break;
+    case Access::Unconfirmed:
+      allowed = desk | receipt;
+      break;
+    case Access::Admin:
+      allowed = admin;
+      break;
   }
   return (roles & allowed) != 0;
 }

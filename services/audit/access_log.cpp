@@ -5,8 +5,8 @@
 #include "pgsql.hpp"
 #include "spool.hpp"
 
-#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
+#include <nlohmann/json.hpp>
 
 #include <atomic>
 #include <cctype>
@@ -19,12 +19,9 @@ namespace madoguchi::audit {
 namespace {
 
 std::string to_payload(const AccessRecord& r) {
-  return nlohmann::json{{"id", r.access_id},
-                        {"time_us", r.time.time_since_epoch().count()},
-                        {"client", r.client_id},
-                        {"terminal", r.terminal_id},
-                        {"role", r.role},
-                        {"endpoint", r.endpoint},
+  return nlohmann::json{{"id", r.access_id},     {"time_us", r.time.time_since_epoch().count()},
+                        {"client", r.client_id}, {"terminal", r.terminal_id},
+                        {"role", r.role},        {"endpoint", r.endpoint},
                         {"checks", r.check_ids}}
       .dump();
 }
@@ -51,8 +48,7 @@ void insert(pqxx::connection& c, const std::vector<AccessRecord>& records) {
   bool first = true;
   for (const auto& r : records) {
     std::string ids = "{";
-    for (std::size_t i = 0; i < r.check_ids.size(); ++i)
-      ids += (i ? "," : "") + r.check_ids[i];
+    for (std::size_t i = 0; i < r.check_ids.size(); ++i) ids += (i ? "," : "") + r.check_ids[i];
     ids += "}";
     sql += std::string(first ? "" : ",") + "(" + c.quote(r.access_id) + "::uuid," +
            c.quote(detail::iso_utc(r.time)) + "::timestamptz," + c.quote(r.client_id) + "," +
@@ -82,7 +78,7 @@ struct PostgresAccessLog::Impl {
   std::unique_ptr<detail::Spool> spool;
   std::mutex mu;  // the connection and `down`
   std::unique_ptr<pqxx::connection> connection;
-  bool down = false;  // while true, records go to the spool until the replay succeeds
+  bool down = false;              // while true, records go to the spool until the replay succeeds
   std::uint64_t replayed_to = 0;  // spool offset up to which records are in the database
   std::atomic<bool> stopping{false};
   std::mutex wake_mu;

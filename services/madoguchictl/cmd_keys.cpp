@@ -1,9 +1,8 @@
 // madoguchictl keys: API keys (APIキー) and their roles, in the daemon's database.
 //
-//   madoguchictl keys create CLIENT --role R [--terminal T] [--valid-days N]   prints the token once
-//   madoguchictl keys list
-//   madoguchictl keys revoke KEY_ID
-//   madoguchictl keys rotate KEY_ID [--grace-minutes M]    a new token; the old one ends after M
+//   madoguchictl keys create CLIENT --role R [--terminal T] [--valid-days N]   prints the token
+//   once madoguchictl keys list madoguchictl keys revoke KEY_ID madoguchictl keys rotate KEY_ID
+//   [--grace-minutes M]    a new token; the old one ends after M
 //
 // The database is the daemon's: $MADOGUCHI_DATABASE_CONNINFO (or --conninfo without a password).
 // A revocation reaches a running daemon within 5 seconds (its key cache).
@@ -65,17 +64,18 @@ void print_new(const api::NewApiKey& k, const Globals& g) {
     std::printf(
         "Key %s for %s (role %s%s%s)%s%s\nToken (shown only now; store it in the client's "
         "secret store):\n%s\n",
-        k.key.key_id.c_str(), k.key.client_id.c_str(), std::string(api::to_string(k.key.role)).c_str(),
+        k.key.key_id.c_str(), k.key.client_id.c_str(),
+        std::string(api::to_string(k.key.role)).c_str(),
         k.key.terminal_id.empty() ? "" : ", terminal ", k.key.terminal_id.c_str(),
         k.key.expires_at.empty() ? "" : ", valid until ", k.key.expires_at.c_str(),
         k.token.c_str());
   } else {
-    std::printf("キー %s (クライアント %s・役割 %s%s%s)%s%s\nトークン (表示は今回のみ。安全に保管):\n%s\n",
-                k.key.key_id.c_str(), k.key.client_id.c_str(),
-                std::string(api::to_string(k.key.role)).c_str(),
-                k.key.terminal_id.empty() ? "" : "・端末 ", k.key.terminal_id.c_str(),
-                k.key.expires_at.empty() ? "" : "・有効期限 ", k.key.expires_at.c_str(),
-                k.token.c_str());
+    std::printf(
+        "キー %s (クライアント %s・役割 %s%s%s)%s%s\nトークン (表示は今回のみ。安全に保管):\n%s\n",
+        k.key.key_id.c_str(), k.key.client_id.c_str(),
+        std::string(api::to_string(k.key.role)).c_str(), k.key.terminal_id.empty() ? "" : "・端末 ",
+        k.key.terminal_id.c_str(), k.key.expires_at.empty() ? "" : "・有効期限 ",
+        k.key.expires_at.c_str(), k.token.c_str());
   }
 }
 
@@ -108,8 +108,8 @@ void add_keys_command(CLI::App& app, Globals& g) {
     g.exit_code = kOk;
   });
 
-  CLI::App* list =
-      add_conninfo_option(keys->add_subcommand("list", "list keys (never their tokens)"), o->conninfo);
+  CLI::App* list = add_conninfo_option(
+      keys->add_subcommand("list", "list keys (never their tokens)"), o->conninfo);
   list->callback([o, &g] {
     api::KeyStore store(o->conninfo);
     auto all = store.list();
@@ -125,7 +125,8 @@ void add_keys_command(CLI::App& app, Globals& g) {
       const bool en = g.lang == "en";
       std::printf("%-16s %-20s %-15s %-12s %-21s %-21s %s\n", en ? "KEY" : "キー",
                   en ? "CLIENT" : "クライアント", en ? "ROLE" : "役割", en ? "TERMINAL" : "端末",
-                  en ? "EXPIRES" : "有効期限", en ? "LAST USED" : "最終使用", en ? "STATE" : "状態");
+                  en ? "EXPIRES" : "有効期限", en ? "LAST USED" : "最終使用",
+                  en ? "STATE" : "状態");
       for (const auto& k : *all)
         std::printf("%-16s %-20s %-15s %-12s %-21s %-21s %s\n", k.key_id.c_str(),
                     k.client_id.c_str(), std::string(api::to_string(k.role)).c_str(),

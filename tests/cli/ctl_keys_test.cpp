@@ -36,7 +36,8 @@ TEST(CtlKeys, CreateListRotateRevoke) {
                 .exit_code,
             0);
 
-  auto made = ctl(pg.conninfo(), "--json keys create rececon-1 --role receipt_system --valid-days 30");
+  auto made =
+      ctl(pg.conninfo(), "--json keys create rececon-1 --role receipt_system --valid-days 30");
   ASSERT_EQ(made.exit_code, 0) << made.output;
   const auto key = json::parse(made.output);
   const std::string token = key["token"], id = key["key_id"];
@@ -45,7 +46,8 @@ TEST(CtlKeys, CreateListRotateRevoke) {
   EXPECT_EQ(key["role"], "receipt_system");
   EXPECT_FALSE(key["expires_at"].is_null());
   // Only the hash is stored; the token is nowhere in the table.
-  EXPECT_EQ(pg.psql("SELECT token_sha256 FROM api_keys WHERE key_id = '" + id + "'"), sha256(token));
+  EXPECT_EQ(pg.psql("SELECT token_sha256 FROM api_keys WHERE key_id = '" + id + "'"),
+            sha256(token));
   EXPECT_EQ(pg.psql("SELECT count(*) FROM api_keys a WHERE row_to_json(a)::text LIKE '%" +
                     token.substr(4) + "%'"),
             "0");
@@ -55,7 +57,8 @@ TEST(CtlKeys, CreateListRotateRevoke) {
   ASSERT_EQ(desk.exit_code, 0) << desk.output;
   EXPECT_EQ(json::parse(desk.output)["terminal_id"], "desk-2");
   EXPECT_EQ(ctl(pg.conninfo(), "keys create desk-3 --role desk").exit_code, 2);
-  EXPECT_EQ(ctl(pg.conninfo(), "keys create audit-1 --role auditor --terminal desk-2").exit_code, 2);
+  EXPECT_EQ(ctl(pg.conninfo(), "keys create audit-1 --role auditor --terminal desk-2").exit_code,
+            2);
   EXPECT_EQ(ctl(pg.conninfo(), "keys create Bad_Name --role admin").exit_code, 2);
   EXPECT_EQ(ctl(pg.conninfo(), "keys create root-1 --role root").exit_code, 2);
 
@@ -74,9 +77,10 @@ TEST(CtlKeys, CreateListRotateRevoke) {
   EXPECT_EQ(next["role"], "receipt_system");
   EXPECT_EQ(next["rotated_from"], id);
   EXPECT_NE(next["token"], token);
-  EXPECT_EQ(pg.psql("SELECT revoked_at > now() + interval '59 minutes' FROM api_keys WHERE key_id = '" +
-                    id + "'"),
-            "t");
+  EXPECT_EQ(
+      pg.psql("SELECT revoked_at > now() + interval '59 minutes' FROM api_keys WHERE key_id = '" +
+              id + "'"),
+      "t");
 
   auto revoked = ctl(pg.conninfo(), "--json keys revoke " + next["key_id"].get<std::string>());
   ASSERT_EQ(revoked.exit_code, 0) << revoked.output;

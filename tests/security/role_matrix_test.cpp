@@ -78,9 +78,8 @@ std::string code_of(const HttpAnswer& a) {
 }
 
 std::string ctl(const TempPostgres& pg, const std::string& args) {
-  auto r = run_command("MADOGUCHI_DATABASE_CONNINFO='" + pg.conninfo() + "' " MADOGUCHICTL_PATH
-                       " --json " +
-                       args + " 2>&1");
+  auto r = run_command("MADOGUCHI_DATABASE_CONNINFO='" + pg.conninfo() +
+                       "' " MADOGUCHICTL_PATH " --json " + args + " 2>&1");
   if (r.exit_code != 0) throw std::runtime_error("madoguchictl " + args + ": " + r.output);
   return r.output;
 }
@@ -108,8 +107,8 @@ HttpAnswer call(const Daemon& d, const std::string& method, std::string path,
   if (method != "GET") {
     std::string escaped;
     for (char c : body) escaped += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    args += " -X " + method + " -H 'Content-Type: application/json' --data-binary '" + escaped +
-            "'";
+    args +=
+        " -X " + method + " -H 'Content-Type: application/json' --data-binary '" + escaped + "'";
   }
   return d.get(path, args);
 }
@@ -284,7 +283,8 @@ TEST_F(Security, HistoryIsScopedInTheQueryAndEveryReadLeavesAnAccessRecord) {
 
   // The auditor's read of the desk's check is on record: who, what, when, through which route.
   EXPECT_EQ(pg_.psql("SELECT client_id || ' ' || role || ' ' || endpoint FROM access_records "
-                     "WHERE '" + desk_check +
+                     "WHERE '" +
+                     desk_check +
                      "'::uuid = ANY (check_ids) AND endpoint = 'GET /v1/checks/{id}' AND "
                      "accessed_at > now() - interval '1 minute'"),
             "m-auditor auditor GET /v1/checks/{id}");
@@ -315,9 +315,10 @@ TEST_F(Security, TwelveDigitsInAnyIdentifierFieldNeverReachTheGatewayOrTheAuditT
   EXPECT_EQ(gateway_->accepted(), connections_before) << "the gateway was asked";
   // The attempts are audited, without the number anywhere in the row.
   EXPECT_EQ(pg_.psql("SELECT count(*) FROM audit_checks"), std::to_string(twelve.size() * 2));
-  EXPECT_EQ(pg_.psql("SELECT count(*) FROM audit_checks a WHERE regexp_replace(row_to_json(a)::text, "
-                     "'[^0-9]', '', 'g') ~ '123456789012'"),
-            "0");
+  EXPECT_EQ(
+      pg_.psql("SELECT count(*) FROM audit_checks a WHERE regexp_replace(row_to_json(a)::text, "
+               "'[^0-9]', '', 'g') ~ '123456789012'"),
+      "0");
   EXPECT_EQ(daemon_->log().find("9012"), std::string::npos);
 }
 
@@ -352,7 +353,7 @@ TEST_F(Security, KeysAreRevokedWithinSecondsAndWrongTokensAreRateLimited) {
 // A desk session of the terminal its browser signed in as (enrolment code → cookie); returns the
 // curl arguments that present it (cookie jar and CSRF header).
 static std::string desk_session(const TempPostgres& pg, const Daemon& d, const TempDir& dir,
-                         const std::string& terminal) {
+                                const std::string& terminal) {
   const auto code = json::parse(ctl(pg, "terminal enrol " + terminal))["code"].get<std::string>();
   const std::string jar = (dir.path() / ("cookies-" + terminal)).string();
   const auto signed_in =
@@ -378,8 +379,9 @@ TEST(TerminalBinding, EachReaderServesOnlyItsOwnCountersDesk) {
   const std::string desk3 = desk_session(pg, d, dir, "desk-3");
   const std::string rece = bearer(make_key(pg, "rece-b", "receipt_system"));
   const std::string desk2_key = bearer(make_key(pg, "desk-2-cli", "desk", "desk-2"));
-  const std::string pin = " -X POST -H 'Content-Type: application/json' --data-binary "
-                          "'{\"visual_confirmation\":true}'";
+  const std::string pin =
+      " -X POST -H 'Content-Type: application/json' --data-binary "
+      "'{\"visual_confirmation\":true}'";
 
   // Another counter's session: its own reader does not exist, this one is not its.
   for (const std::string path : {"/v1/reader/state?wait=0", "/v1/reader/pin-tries"}) {
