@@ -48,8 +48,8 @@ struct Router::Limiter {
   // Refills `b` up to now; true when the bucket is full (nothing to remember).
   bool refill(Bucket& b, std::chrono::steady_clock::time_point now) const {
     const double rate = limit.per_minute / 60.0;
-    b.tokens = std::min<double>(limit.burst,
-                                b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
+    b.tokens = std::min<double>(
+        limit.burst, b.tokens + rate * std::chrono::duration<double>(now - b.at).count());
     b.at = now;
     return b.tokens >= limit.burst;
   }
@@ -150,7 +150,8 @@ void Router::note_failure(const std::string& source) const { limiter_->fail(sour
 namespace {
 Response forbidden(const Principal& p, Access access) {
   return problem(403, "auth.forbidden", "Not permitted",
-                 "The caller's role (" + std::string(p.role_name().empty() ? "none" : p.role_name()) +
+                 "The caller's role (" +
+                     std::string(p.role_name().empty() ? "none" : p.role_name()) +
                      ") does not grant " + std::string(to_string(access)) + ".");
 }
 }  // namespace
@@ -211,8 +212,7 @@ Router::Match Router::match(Request& request) const {
         }
         const ApiClient& c = **client;
         request.client_id = c.id;
-        request.principal =
-            Principal{Principal::Kind::ApiClient, c.id, c.terminal_id, c.roles};
+        request.principal = Principal{Principal::Kind::ApiClient, c.id, c.terminal_id, c.roles};
       }
       if (!grants(request.principal.roles, route.access))
         return forbidden(request.principal, route.access);
