@@ -113,6 +113,10 @@ struct Server::Impl {
   ServerConfig config;
   std::shared_ptr<const Router> router;
   asio::io_context ioc;
+  // Plain HTTP (the probes) has an I/O thread of its own: a supervisor's /healthz never waits
+  // behind a thousand TLS handshakes and requests on the HTTPS threads.
+  asio::io_context probe_ioc;
+  std::thread probe_io_thread;
   // The current TLS context; a session keeps the one it was accepted with (SIGHUP reload).
   std::mutex tls_mu;
   std::shared_ptr<ssl::context> tls;
@@ -348,7 +352,8 @@ void Server::Impl::accept(tcp::acceptor& acceptor, bool use_tls) {
     return accept_later(acceptor, use_tls, std::chrono::milliseconds(10));
   }
   acceptor.async_accept(
-      asio::make_strand(ioc), [this, &acceptor, use_tls](beast::error_code ec, tcp::socket socket) {
+      asio::make_strand(use_tls ? ioc : probe_ioc),
+      [this, &acceptor, use_tls](beast::error_code ec, tcp::socket socket) {
         if (ec) {
           if (ec == asio::error::operation_aborted || stopping) return;
           // Out of descriptors or memory: accepting again at once would spin and flood the log.
@@ -413,11 +418,11 @@ Result<void> Server::start() {
     return make_error("server.plain_http_not_loopback",
                       "plain HTTP may only listen on a loopback address; use HTTPS");
 
-  auto open = [&](const std::string& address,
-                  unsigned short port) -> Result<std::unique_ptr<tcp::acceptor>> {
+  auto open = [&](const std::string& address, unsigned short port,
+                  asio::io_context& ctx) -> Result<std::unique_ptr<tcp::acceptor>> {
     try {
       tcp::endpoint ep{asio::ip::make_address(address), port};
-      auto a = std::make_unique<tcp::acceptor>(asio::make_strand(s.ioc));
+      auto a = std::make_unique<tcp::acceptor>(asio::make_strand(ctx));
       a->open(ep.protocol());
       a->set_option(asio::socket_base::reuse_address(true));
       a->bind(ep);
@@ -428,11 +433,11 @@ Result<void> Server::start() {
                                            ": " + e.what());
     }
   };
-  auto https = open(s.config.https_address, s.config.https_port);
+  auto https = open(s.config.https_address, s.config.https_port, s.ioc);
   if (!https) return https.error();
   s.https_acceptor = std::move(*https);
   if (s.config.http_enabled) {
-    auto http = open(s.config.http_address, s.config.http_port);
+    auto http = open(s.config.http_address, s.config.http_port, s.probe_ioc);
     if (!http) return http.error();
     s.http_acceptor = std::move(*http);
   }
@@ -451,6 +456,7 @@ Result<void> Server::start() {
   if (s.http_acceptor) s.accept(*s.http_acceptor, false);
   for (int i = 0; i < std::max(1, s.config.io_threads); ++i)
     s.io_threads.emplace_back([&s] { s.ioc.run(); });
+  if (s.http_acceptor) s.probe_io_thread = std::thread([&s] { s.probe_ioc.run(); });
   return {};
 }
 
@@ -460,6 +466,9 @@ void Server::stop(std::chrono::milliseconds grace) {
   asio::post(s.ioc, [&s] {
     beast::error_code ec;
     if (s.https_acceptor) s.https_acceptor->close(ec);
+  });
+  asio::post(s.probe_ioc, [&s] {
+    beast::error_code ec;
     if (s.http_acceptor) s.http_acceptor->close(ec);
   });
   {
@@ -470,8 +479,10 @@ void Server::stop(std::chrono::milliseconds grace) {
   s.heavy.join();
   s.probes.join();
   s.ioc.stop();
+  s.probe_ioc.stop();
   for (auto& t : s.io_threads)
     if (t.joinable()) t.join();
+  if (s.probe_io_thread.joinable()) s.probe_io_thread.join();
   std::lock_guard lock(s.gate->mu);
   s.gate->open = false;
 }

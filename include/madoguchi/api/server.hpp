@@ -2,7 +2,8 @@
 //
 // I/O runs on a few threads. Asynchronous handlers (the by-number check) run inline on them and
 // complete later from any thread; blocking handlers (card, document, slow reads) run on a
-// bounded blocking pool, heavy routes (OCR) on a smaller one, probes on a pool of their own.
+// bounded blocking pool, heavy routes (OCR) on a smaller one, probes on a pool of their own
+// (and plain HTTP, where supervisors ask them, on an I/O thread of its own).
 // A full lane answers 503 at once; connections are capped, with accept back-off on EMFILE.
 #pragma once
 
