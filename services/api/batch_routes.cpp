@@ -222,7 +222,9 @@ void add_batch_routes(Router& router, audit::BatchStore& store, BatchRoutesOptio
                  if (auto c = check::to_number_check(f, today); !c) {
                    const auto in = check::rejected_number(f, c.error());
                    const bool individual = c.error().code.ends_with(".individual_number");
-                   audit::BatchItem item{.reference = f.reference, .error_code = c.error().code};
+                   audit::BatchItem item;
+                   item.reference = f.reference;
+                   item.error_code = c.error().code;
                    if (!individual) {
                      item.insurer_number = in.insurer_number;
                      item.insured_symbol = in.insured_symbol;
