@@ -74,7 +74,9 @@ export MADOGUCHI_TLS_CERT_FILE=$var/certs/madoguchid.crt
 export MADOGUCHI_TLS_KEY_FILE=$var/certs/madoguchid.key
 export MADOGUCHI_DATABASE_CONNINFO="host=127.0.0.1 port=$pg_port dbname=madoguchi user=postgres connect_timeout=2"
 export MADOGUCHI_AUDIT_SPOOL_DIR=$var/spool
-export MADOGUCHI_API_CLIENTS="[{\"id\":\"desk-local\",\"token_sha256\":\"$token_sha\"}]"
+# The local token acts as this PC's counter (desk-1) and as a receipt system, so the CLI and the
+# README's curl lines can use every check endpoint (docs/security.md: roles).
+export MADOGUCHI_API_CLIENTS="[{\"id\":\"desk-local\",\"token_sha256\":\"$token_sha\",\"roles\":[\"desk\",\"receipt_system\"]}]"
 
 "$build/services/madoguchid/madoguchid" >"$var/log/madoguchid.log" 2>&1 &
 pids+=($!)
