@@ -136,3 +136,23 @@ SELECT version, sha256 FROM schema_migrations
 -- name: audit.record_migration
 -- A migration file applied (in the same transaction as its SQL).
 INSERT INTO schema_migrations (version, name, sha256) VALUES ($1::integer, $2, $3)
+
+-- name: audit.insert_access
+-- Access records (migration 0006), one row per array element; check_ids travels as one uuid[]
+-- literal per row. A replay after a lost acknowledgement is a no-op.
+INSERT INTO access_records (access_id, accessed_at, client_id, terminal_id, role, endpoint,
+                            check_ids)
+SELECT access_id, accessed_at, client_id, terminal_id, role, endpoint, check_ids::uuid[]
+FROM unnest($1::uuid[], $2::timestamptz[], $3::text[], $4::text[], $5::text[], $6::text[],
+            $7::text[])
+  AS r (access_id, accessed_at, client_id, terminal_id, role, endpoint, check_ids)
+ON CONFLICT (access_id) DO NOTHING
+
+-- name: audit.find_access
+-- Who read a check ($1; NULL: any), newest first, $2 rows.
+SELECT access_id::text, (extract(epoch FROM accessed_at) * 1000000)::bigint, client_id,
+       terminal_id, role, endpoint, check_ids::text[]
+FROM access_records
+WHERE $1::uuid IS NULL OR $1 = ANY (check_ids)
+ORDER BY accessed_at DESC
+LIMIT $2

@@ -2,6 +2,7 @@
 // while the database is down and replayed by a background thread when it is back.
 #include <madoguchi/audit/access.hpp>
 
+#include <madoguchi/audit/queries.hpp>
 #include "pgsql.hpp"
 #include "spool.hpp"
 
@@ -42,23 +43,21 @@ AccessRecord from_payload(const std::string& payload) {
 // One INSERT for every record; ON CONFLICT: a replay after a lost acknowledgement is a no-op.
 void insert(pqxx::connection& c, const std::vector<AccessRecord>& records) {
   if (records.empty()) return;
-  std::string sql =
-      "INSERT INTO access_records (access_id, accessed_at, client_id, terminal_id, role, "
-      "endpoint, check_ids) VALUES ";
-  bool first = true;
+  std::vector<std::string> col[7];
   for (const auto& r : records) {
-    std::string ids = "{";
-    for (std::size_t i = 0; i < r.check_ids.size(); ++i) ids += (i ? "," : "") + r.check_ids[i];
-    ids += "}";
-    sql += std::string(first ? "" : ",") + "(" + c.quote(r.access_id) + "::uuid," +
-           c.quote(detail::iso_utc(r.time)) + "::timestamptz," + c.quote(r.client_id) + "," +
-           c.quote(r.terminal_id) + "," + c.quote(r.role) + "," + c.quote(r.endpoint) + "," +
-           c.quote(ids) + "::uuid[])";
-    first = false;
+    col[0].push_back(r.access_id);
+    col[1].push_back(detail::iso_utc(r.time));
+    col[2].push_back(r.client_id);
+    col[3].push_back(r.terminal_id);
+    col[4].push_back(r.role);
+    col[5].push_back(r.endpoint);
+    col[6].push_back(queries::array_literal(r.check_ids));
   }
-  sql += " ON CONFLICT (access_id) DO NOTHING";
   pqxx::work tx(c);
-  tx.exec(sql);
+  tx.exec_prepared("audit.insert_access", queries::array_literal(col[0]),
+                   queries::array_literal(col[1]), queries::array_literal(col[2]),
+                   queries::array_literal(col[3]), queries::array_literal(col[4]),
+                   queries::array_literal(col[5]), queries::array_literal(col[6]));
   tx.commit();
 }
 
@@ -86,8 +85,10 @@ struct PostgresAccessLog::Impl {
   std::thread replayer;
 
   pqxx::connection& connect() {
-    if (!connection || !connection->is_open())
+    if (!connection || !connection->is_open()) {
       connection = std::make_unique<pqxx::connection>(detail::with_connect_timeout(conninfo, 2));
+      queries::prepare_all(*connection);
+    }
     return *connection;
   }
 
@@ -196,13 +197,10 @@ Result<std::vector<AccessRecord>> PostgresAccessLog::find(const AccessQuery& q) 
   try {
     auto& c = impl_->connect();
     pqxx::nontransaction tx(c);
-    std::string sql =
-        "SELECT access_id::text, (extract(epoch FROM accessed_at) * 1000000)::bigint, client_id, "
-        "terminal_id, role, endpoint, check_ids::text[] FROM access_records";
-    if (!q.check_id.empty()) sql += " WHERE " + c.quote(q.check_id) + "::uuid = ANY (check_ids)";
-    sql += " ORDER BY accessed_at DESC LIMIT " + std::to_string(q.limit);
+    const auto check_id =
+        q.check_id.empty() ? std::nullopt : std::optional<std::string>(q.check_id);
     std::vector<AccessRecord> out;
-    for (const auto& row : tx.exec(sql)) {
+    for (const auto& row : tx.exec_prepared("audit.find_access", check_id, q.limit)) {
       AccessRecord r;
       r.access_id = row[0].as<std::string>();
       r.time = TimePoint(std::chrono::microseconds(row[1].as<long long>()));
