@@ -87,10 +87,12 @@ HistoryScope history_scope(const Principal& caller) {
   HistoryScope scope;
   if (caller.has(Role::Auditor)) {
     scope.all = true;
+  } else if (caller.has(Role::Desk) && !caller.terminal_id.empty()) {
+    // A counter sees everything recorded at it, whoever asked: also the re-confirmations the
+    // daemon made of its unconfirmed documents, when the caller is a receipt system as well.
+    scope.terminal_id = caller.terminal_id;
   } else if (caller.has(Role::ReceiptSystem)) {
     scope.client_id = caller.client_id;
-  } else if (caller.has(Role::Desk) && !caller.terminal_id.empty()) {
-    scope.terminal_id = caller.terminal_id;
   } else {
     // No role that reads history: a scope nothing matches.
     scope.client_id = scope.terminal_id = "\x01none";

@@ -179,6 +179,14 @@ TEST(Authorization, HistoryScopeIsOwnTerminalOwnClientOrAll) {
   EXPECT_EQ(r.client, "rececon-1");
   EXPECT_EQ(r.terminal, "desk-3");
 
+  // The counter's own token that is also a receipt system: its terminal's history.
+  Principal both{Principal::Kind::ApiClient, "desk-local", "desk-1",
+                 bit(Role::Desk) | bit(Role::ReceiptSystem)};
+  audit::CheckQuery b;
+  ASSERT_TRUE(apply_scope(history_scope(both), b));
+  EXPECT_EQ(b.terminal, "desk-1");
+  EXPECT_EQ(b.client, "");
+
   audit::CheckQuery a;
   ASSERT_TRUE(apply_scope(history_scope(auditor), a));
   EXPECT_EQ(a.client, "");
