@@ -66,7 +66,7 @@ class Pool {
 };
 
 Error unavailable(const std::exception& e) {
-  return make_error("audit.unavailable", std::string("batch store: ") + e.what());
+  return make_error("audit.unavailable", std::string("batch store: ") + detail::describe(e));
 }
 
 std::optional<std::string> null_if_empty(const std::string& s) {
@@ -296,7 +296,7 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
           try {
             work();
           } catch (const std::exception& e) {
-            spdlog::error("idempotency keys: {}", e.what());
+            spdlog::error("idempotency keys: {}", detail::describe(e));
           }
           lock.lock();
         }
@@ -353,7 +353,8 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
       tx.commit();
       return state;
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", std::string("idempotency keys: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("idempotency keys: ") + detail::describe(e));
     }
   }
 
@@ -369,7 +370,8 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
       tx.commit();
       return {};
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", std::string("idempotency keys: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("idempotency keys: ") + detail::describe(e));
     }
   }
 
@@ -381,7 +383,8 @@ class PostgresIdempotencyStore final : public IdempotencyStore {
       tx.commit();
       return {};
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", std::string("idempotency keys: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("idempotency keys: ") + detail::describe(e));
     }
   }
 

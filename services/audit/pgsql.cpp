@@ -148,4 +148,11 @@ bool is_data_error(const pqxx::sql_error& e) {
   return state.rfind("22", 0) == 0 || state.rfind("23", 0) == 0;
 }
 
+std::string describe(const std::exception& e) {
+  if (const auto* sql = dynamic_cast<const pqxx::sql_error*>(&e))
+    return "SQLSTATE " + (sql->sqlstate().empty() ? std::string("unknown") : sql->sqlstate());
+  const std::string what = e.what();
+  return what.substr(0, what.find('\n'));
+}
+
 }  // namespace madoguchi::audit::detail

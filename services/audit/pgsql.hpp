@@ -31,4 +31,9 @@ AuditRecord row_to_record(const pqxx::row& row);
 // the database is fine. Anything else is treated as the database being unavailable.
 bool is_data_error(const pqxx::sql_error& e);
 
+// What a database exception may say in an error value or a log line: the SQLSTATE of a
+// statement's error (its text can quote the values sent: a name, a number), the first line
+// of a connection error's text (host and port, no personal data).
+std::string describe(const std::exception& e);
+
 }  // namespace madoguchi::audit::detail

@@ -10,9 +10,9 @@
 // A record may thus reach both; (check_id, checked_at) makes the second insert a no-op.
 #include <madoguchi/audit/postgres.hpp>
 
+#include <madoguchi/audit/queries.hpp>
 #include "codec.hpp"
 #include "pgsql.hpp"
-#include <madoguchi/audit/queries.hpp>
 #include "spool.hpp"
 
 #include <spdlog/spdlog.h>
@@ -169,7 +169,7 @@ struct PostgresAudit::Impl {
       conn.reset();
       std::lock_guard lk(mu);
       stats.database_up = false;
-      enter_spooling_locked({}, std::string("cannot connect: ") + first_line(e.what()));
+      enter_spooling_locked({}, std::string("cannot connect: ") + detail::describe(e));
       return false;
     }
     std::lock_guard lk(mu);
@@ -180,11 +180,6 @@ struct PostgresAudit::Impl {
                    spool->depth());
     }
     return true;
-  }
-
-  static std::string first_line(const std::string& s) {
-    auto nl = s.find('\n');
-    return nl == std::string::npos ? s : s.substr(0, nl);
   }
 
   void maintain_partitions() {
@@ -200,7 +195,7 @@ struct PostgresAudit::Impl {
     } catch (const std::exception& e) {
       if (!partition_warned)
         spdlog::warn("audit: cannot create partitions ahead ({}); migrations applied?",
-                     first_line(e.what()));
+                     detail::describe(e));
       partition_warned = true;
       next_partition_check = SteadyClock::now() + std::chrono::minutes(1);
     }
@@ -219,8 +214,8 @@ struct PostgresAudit::Impl {
       } catch (const pqxx::sql_error& e) {
         if (!detail::is_data_error(e)) throw;
         spdlog::error("audit: PostgreSQL refused audit record {}: {}", records[i]->check_id,
-                      first_line(e.what()));
-        refused(i, first_line(e.what()));
+                      detail::describe(e));
+        refused(i, detail::describe(e));
       }
     }
     return inserted;
@@ -241,7 +236,7 @@ struct PostgresAudit::Impl {
         insert_each(records, [&](std::size_t i, const std::string& why) { refused[i] = why; });
       }
     } catch (const std::exception& e) {
-      lost_connection(batch, first_line(e.what()));
+      lost_connection(batch, detail::describe(e));
       return;
     }
     {
@@ -307,7 +302,7 @@ struct PostgresAudit::Impl {
           inserted = insert_each(ptrs, [&](std::size_t, const std::string&) { ++rejected; });
         }
       } catch (const std::exception& e) {
-        lost_connection({}, first_line(e.what()));
+        lost_connection({}, detail::describe(e));
         return true;
       }
     }
@@ -348,7 +343,7 @@ struct PostgresAudit::Impl {
       try {
         maintain_partitions();
       } catch (const std::exception& e) {
-        lost_connection({}, first_line(e.what()));
+        lost_connection({}, detail::describe(e));
         continue;
       }
       const bool spool_has_data = spool->size() > 0;
@@ -477,7 +472,7 @@ struct PostgresAudit::Impl {
       if (pool.size() < 4) pool.push_back(std::move(c));
       return out;
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", "audit query failed: " + first_line(e.what()));
+      return make_error("audit.unavailable", "audit query failed: " + detail::describe(e));
     }
   }
 };

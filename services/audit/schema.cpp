@@ -1,7 +1,7 @@
 #include <madoguchi/audit/schema.hpp>
 
-#include "pgsql.hpp"
 #include <madoguchi/audit/queries.hpp>
+#include "pgsql.hpp"
 
 #include <openssl/evp.h>
 
@@ -23,8 +23,6 @@ struct Migration {
   std::string name;
   std::filesystem::path path;
 };
-
-std::string first_line(const std::string& s) { return s.substr(0, s.find('\n')); }
 
 Result<std::vector<Migration>> list_migrations(const std::filesystem::path& dir) {
   static const std::regex pattern(R"(^(\d{4})_[A-Za-z0-9_-]+\.sql$)");
@@ -68,7 +66,7 @@ std::string sha256_hex(const std::string& data) {
 }
 
 Error unavailable(const std::exception& e) {
-  return make_error("audit.unavailable", "PostgreSQL: " + first_line(e.what()));
+  return make_error("audit.unavailable", "PostgreSQL: " + detail::describe(e));
 }
 
 }  // namespace
@@ -128,7 +126,7 @@ Result<int> apply_migrations(const std::string& conninfo, const std::filesystem:
     } catch (const pqxx::broken_connection& e) {
       return unavailable(e);
     } catch (const std::exception& e) {
-      return make_error("audit.migration_failed", m.name + ": " + first_line(e.what()));
+      return make_error("audit.migration_failed", m.name + ": " + detail::describe(e));
     }
   }
   return count;
@@ -172,7 +170,7 @@ Result<int> ensure_partitions(const std::string& conninfo, int months_ahead) {
   } catch (const pqxx::broken_connection& e) {
     return unavailable(e);
   } catch (const std::exception& e) {
-    return make_error("audit.partitions", first_line(e.what()));
+    return make_error("audit.partitions", detail::describe(e));
   }
 }
 
@@ -213,7 +211,7 @@ Result<RetentionReport> detach_old_partitions(const std::string& conninfo, int k
   } catch (const pqxx::broken_connection& e) {
     return unavailable(e);
   } catch (const std::exception& e) {
-    return make_error("audit.partitions", first_line(e.what()));
+    return make_error("audit.partitions", detail::describe(e));
   }
   auto created = ensure_partitions(conninfo, months_ahead);
   if (!created) return created.error();

@@ -78,7 +78,8 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
       return done;
     } catch (const std::exception& e) {
       conn_.reset();
-      return make_error("audit.unavailable", std::string("unconfirmed queue: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("unconfirmed queue: ") + detail::describe(e));
     }
   }
 
@@ -100,7 +101,8 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
         out.push_back(to_entry(row));
       return out;
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", std::string("unconfirmed queue: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("unconfirmed queue: ") + detail::describe(e));
     }
   }
 
@@ -114,7 +116,8 @@ class PostgresUnconfirmedQueue final : public UnconfirmedQueue {
         out[row[0].as<std::string>()] = row[1].as<std::int64_t>();
       return out;
     } catch (const std::exception& e) {
-      return make_error("audit.unavailable", std::string("unconfirmed queue: ") + e.what());
+      return make_error("audit.unavailable",
+                        std::string("unconfirmed queue: ") + detail::describe(e));
     }
   }
 

@@ -67,3 +67,16 @@ TEST(AuditQueries, HostileTextIsStoredAndFoundAsIs) {
   q.terminal = "x";
   EXPECT_TRUE((*store)->find_checks(q)->items.empty());
 }
+
+// A statement's error text can quote the value it refused (a birth date, a name): only its
+// SQLSTATE may reach an error value, a client or a log line.
+TEST(AuditQueries, DatabaseErrorsAreDescribedWithoutTheirText) {
+  const pqxx::data_exception refused(
+      "ERROR:  invalid input syntax for type date: \"1990-13-45 ヤマダ\"\n", "SELECT $1::date",
+      "22007");
+  EXPECT_EQ(detail::describe(refused), "SQLSTATE 22007");
+  const pqxx::broken_connection lost(
+      "could not connect to server: Connection refused\n\tIs the "
+      "server running on host \"127.0.0.1\"?\n");
+  EXPECT_EQ(detail::describe(lost), "could not connect to server: Connection refused");
+}
