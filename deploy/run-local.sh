@@ -17,6 +17,8 @@ gw_port=${MADOGUCHI_GATEWAY_PORT:-9443}
 pgbin=/usr/lib/postgresql/15/bin
 
 deploy/install-deps.sh
+# Paths relative to the checkout in ccache's keys: objects of the test build are reused.
+export CCACHE_BASEDIR=$PWD CCACHE_NOHASHDIR=true
 cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMADOGUCHI_TESTS=OFF >/dev/null
 cmake --build "$build" -j "$(nproc)" --target madoguchid madoguchi-gateway-sim madoguchi-vcard \
   madoguchictl
