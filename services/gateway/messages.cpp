@@ -471,29 +471,6 @@ QualificationAnswer read_answer(pugi::xml_node x) {
   return a;
 }
 
-// Well-formed UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF).
-bool valid_utf8(std::string_view s) {
-  const auto* p = reinterpret_cast<const unsigned char*>(s.data());
-  const auto* end = p + s.size();
-  while (p < end) {
-    unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int n = c >= 0xF0 ? 3 : c >= 0xE0 ? 2 : c >= 0xC2 ? 1 : -1;
-    if (n < 0 || c > 0xF4 || end - p <= n) return false;
-    for (int i = 1; i <= n; ++i)
-      if ((p[i] & 0xC0) != 0x80) return false;
-    if (c == 0xE0 && p[1] < 0xA0) return false;   // overlong
-    if (c == 0xED && p[1] >= 0xA0) return false;  // surrogates
-    if (c == 0xF0 && p[1] < 0x90) return false;   // overlong
-    if (c == 0xF4 && p[1] >= 0x90) return false;  // above U+10FFFF
-    p += n + 1;
-  }
-  return true;
-}
-
 // Decodes the bytes named by the XML declaration into a pugixml document rooted at XmlMsg.
 Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
   std::string_view head = bytes.substr(0, std::min<std::size_t>(bytes.size(), 200));
@@ -514,7 +491,8 @@ Result<pugi::xml_node> load(std::string_view bytes, pugi::xml_document& doc) {
   } else {
     utf8 = bytes;
     // pugixml would pass invalid UTF-8 through; the domain expects valid text.
-    if (!valid_utf8(utf8)) return make_error("gateway.protocol", "message is not valid UTF-8");
+    if (!text::valid_utf8(utf8))
+      return make_error("gateway.protocol", "message is not valid UTF-8");
   }
   auto parsed = doc.load_buffer(utf8.data(), utf8.size(), pugi::parse_default, pugi::encoding_utf8);
   if (!parsed)
