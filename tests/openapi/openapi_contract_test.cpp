@@ -6,6 +6,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fcntl.h>
+#include <sys/file.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <sstream>
 
@@ -17,6 +21,24 @@ namespace {
 
 fs::path node_dir() { return binary_dir() / "tests/openapi"; }
 fs::path description() { return source_dir() / "proto/openapi.yaml"; }
+
+// Both tests empty and refill node_modules with `npm ci`, then use it: each holds this lock for
+// its whole run, so neither sees the other's half-installed packages (ctest -j).
+class NodeModulesLock {
+ public:
+  NodeModulesLock()
+      : fd_(::open((node_dir() / ".node_modules.lock").c_str(), O_CREAT | O_RDWR, 0644)) {
+    if (fd_ >= 0) ::flock(fd_, LOCK_EX);
+  }
+  ~NodeModulesLock() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  NodeModulesLock(const NodeModulesLock&) = delete;
+  NodeModulesLock& operator=(const NodeModulesLock&) = delete;
+
+ private:
+  int fd_;
+};
 
 // npm ci into this build folder, as package-lock.json pins it.
 void npm_ci() {
@@ -152,6 +174,7 @@ const json kInsured = {{"insurer_number", "06139992"},
 }  // namespace
 
 TEST(OpenApi, DescriptionLintsClean) {
+  NodeModulesLock lock;
   npm_ci();
   auto lint =
       run_command("cd " + node_dir().string() +
@@ -161,6 +184,7 @@ TEST(OpenApi, DescriptionLintsClean) {
 }
 
 TEST(OpenApi, EveryEndpointAnswersAsDescribed) {
+  NodeModulesLock lock;
   npm_ci();
   TempPostgres pg;
   TempDir dir("openapi");
